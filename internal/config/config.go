@@ -1,0 +1,167 @@
+// Package config reads kafkalink's YAML configuration file: the state
+// directory, the upstream clusters and, for each, its listener sets. `kafkalink
+// dev` builds the same structure in code, so both run one code path.
+package config
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kafkalink/kafkalink/internal/brokermap"
+	"github.com/kafkalink/kafkalink/internal/upstream"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	StateDir      string    `yaml:"state_dir"`
+	LogLevel      string    `yaml:"log_level,omitempty"`       // debug, info, warn, error
+	MaxFrameBytes int32     `yaml:"max_frame_bytes,omitempty"` // default 100 MiB
+	Clusters      []Cluster `yaml:"clusters"`
+}
+
+// Cluster is one upstream cluster fronted by kafkalink.
+type Cluster struct {
+	Name              string          `yaml:"name"`
+	Upstream          upstream.Config `yaml:"upstream"`
+	DiscoveryInterval time.Duration   `yaml:"discovery_interval,omitempty"` // default 5s
+	Listeners         []ListenerSet   `yaml:"listeners"`
+}
+
+// ListenerSet is one set of listeners with one broker addressing strategy.
+type ListenerSet struct {
+	Name     string         `yaml:"name"`
+	Strategy brokermap.Kind `yaml:"strategy"` // port-per-broker, ip-per-broker, sni
+	TLS      *ServerTLS     `yaml:"tls,omitempty"`
+
+	// port-per-broker
+	BindHost       string `yaml:"bind_host,omitempty"`       // default 127.0.0.1
+	AdvertisedHost string `yaml:"advertised_host,omitempty"` // default bind_host; ip-per-broker: a {n} name template
+	FirstPort      int    `yaml:"first_port,omitempty"`      // default 14001
+	LastPort       int    `yaml:"last_port,omitempty"`       // default 14100
+
+	// ip-per-broker
+	FirstIP string `yaml:"first_ip,omitempty"` // e.g. 127.0.1.1
+	Count   int    `yaml:"count,omitempty"`    // default 100
+	Port    int    `yaml:"port,omitempty"`     // ip-per-broker: default 9092; sni: advertised port
+
+	// sni
+	Listen        string `yaml:"listen,omitempty"` // e.g. 127.0.0.1:9098
+	BrokerName    string `yaml:"broker_name,omitempty"`
+	BootstrapName string `yaml:"bootstrap_name,omitempty"`
+}
+
+// ServerTLS is the certificate a TLS listener presents.
+type ServerTLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Load reads and validates a configuration file. Unknown fields are errors.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if c.StateDir == "" {
+		c.StateDir = ".kafkalink"
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// Validate checks every cluster and listener set.
+func (c *Config) Validate() error {
+	if len(c.Clusters) == 0 {
+		return errors.New("no clusters")
+	}
+	names := map[string]bool{}
+	for i := range c.Clusters {
+		cl := &c.Clusters[i]
+		if cl.Name == "" || names[cl.Name] {
+			return fmt.Errorf("cluster %d: a unique name is required", i)
+		}
+		names[cl.Name] = true
+		if err := cl.Upstream.Validate(); err != nil {
+			return fmt.Errorf("cluster %s: %w", cl.Name, err)
+		}
+		if len(cl.Listeners) == 0 {
+			return fmt.Errorf("cluster %s: no listener sets", cl.Name)
+		}
+		for j := range cl.Listeners {
+			if _, err := cl.Listeners[j].BrokerStrategy(); err != nil {
+				return fmt.Errorf("cluster %s listener set %d: %w", cl.Name, j, err)
+			}
+		}
+	}
+	return nil
+}
+
+// BrokerStrategy builds the listener set's strategy, with defaults filled.
+func (l ListenerSet) BrokerStrategy() (brokermap.Strategy, error) {
+	var s brokermap.Strategy
+	switch l.Strategy {
+	case brokermap.PortPerBroker:
+		p := brokermap.Ports{BindHost: l.BindHost, AdvertisedHost: l.AdvertisedHost, FirstPort: l.FirstPort, LastPort: l.LastPort}
+		if p.BindHost == "" {
+			p.BindHost = "127.0.0.1"
+		}
+		if p.FirstPort == 0 {
+			p.FirstPort = 14001
+		}
+		if p.LastPort == 0 {
+			p.LastPort = p.FirstPort + 99
+		}
+		s = p
+	case brokermap.IPPerBroker:
+		ip, err := netip.ParseAddr(l.FirstIP)
+		if err != nil {
+			return nil, fmt.Errorf("first_ip: %w", err)
+		}
+		p := brokermap.IPs{FirstIP: ip, Count: l.Count, Port: l.Port, AdvertisedHost: l.AdvertisedHost}
+		if p.Count == 0 {
+			p.Count = 100
+		}
+		if p.Port == 0 {
+			p.Port = 9092
+		}
+		s = p
+	case brokermap.SNIPerBroker:
+		if l.TLS == nil {
+			return nil, errors.New("the sni strategy needs tls")
+		}
+		s = brokermap.SNI{Listen: l.Listen, Port: l.Port, BrokerName: l.BrokerName, BootstrapName: l.BootstrapName}
+	default:
+		return nil, fmt.Errorf("strategy %q: want port-per-broker, ip-per-broker or sni", l.Strategy)
+	}
+	if l.Name == "" {
+		return nil, errors.New("a name is required")
+	}
+	return s, brokermap.Validate(s)
+}
+
+// ServerConfig loads the listener's certificate; nil for plaintext.
+func (t *ServerTLS) ServerConfig() (*tls.Config, error) {
+	if t == nil {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("listener certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}

@@ -1,0 +1,150 @@
+// Package daemon wires kafkalink together: the store, the upstream dialers,
+// broker discovery and the gateway, from one configuration. `kafkalink
+// serve` and `kafkalink dev` both start a Daemon; tests start it too.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafkalink/kafkalink/internal/config"
+	"github.com/kafkalink/kafkalink/internal/gateway"
+	"github.com/kafkalink/kafkalink/internal/store"
+	"github.com/kafkalink/kafkalink/internal/upstream"
+)
+
+// Daemon is one running kafkalink.
+type Daemon struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	store   store.Store
+	gw      *gateway.Gateway
+	clients []*kgo.Client
+
+	embedded *kfake.Cluster // dev mode's upstream, nil otherwise
+	changed  chan struct{}  // signalled when listener addresses change
+}
+
+// Options are what a Daemon needs besides its configuration.
+type Options struct {
+	Logger *slog.Logger
+}
+
+// Start opens the store and serves every configured cluster. It returns
+// once every cluster's listeners are open.
+func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	st, err := store.OpenBolt(filepath.Join(cfg.StateDir, "state.db"))
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	d := &Daemon{cfg: cfg, log: o.Logger, store: st, changed: make(chan struct{}, 1)}
+	d.gw = gateway.New(gateway.Options{
+		Store:         st,
+		Logger:        o.Logger,
+		MaxFrameBytes: cfg.MaxFrameBytes,
+		OnChange: func() {
+			select {
+			case d.changed <- struct{}{}:
+			default:
+			}
+		},
+	})
+	for _, cl := range cfg.Clusters {
+		if err := d.addCluster(ctx, cl); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("daemon: %w", err)
+		}
+	}
+	return d, nil
+}
+
+func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) error {
+	dialer, err := upstream.NewDialer(cl.Upstream)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", cl.Name, err)
+	}
+	kc, err := kgo.NewClient(dialer.KgoOpts()...)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", cl.Name, err)
+	}
+	d.clients = append(d.clients, kc)
+	gc := gateway.ClusterConfig{
+		Name:              cl.Name,
+		Dialer:            dialer,
+		Discoverer:        gateway.KgoDiscoverer{Client: kc},
+		DiscoveryInterval: cl.DiscoveryInterval,
+	}
+	for _, l := range cl.Listeners {
+		strat, err := l.BrokerStrategy()
+		if err != nil {
+			return fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err)
+		}
+		tc, err := l.TLS.ServerConfig()
+		if err != nil {
+			return fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err)
+		}
+		gc.ListenerSets = append(gc.ListenerSets, gateway.ListenerSetConfig{Name: l.Name, Strategy: strat, TLS: tc})
+	}
+	return d.gw.AddCluster(ctx, gc)
+}
+
+// Gateway returns the daemon's gateway.
+func (d *Daemon) Gateway() *gateway.Gateway { return d.gw }
+
+// Embedded returns dev mode's embedded upstream cluster, or nil.
+func (d *Daemon) Embedded() *kfake.Cluster { return d.embedded }
+
+// Changed is signalled (coalesced) whenever listener addresses change.
+func (d *Daemon) Changed() <-chan struct{} { return d.changed }
+
+// Close stops everything the daemon started.
+func (d *Daemon) Close() error {
+	if d.gw != nil {
+		d.gw.Close()
+	}
+	for _, c := range d.clients {
+		c.Close()
+	}
+	if d.embedded != nil {
+		d.embedded.Close()
+	}
+	var err error
+	if d.store != nil {
+		err = d.store.Close()
+	}
+	return err
+}
+
+// Run starts the daemon and serves until ctx ends, calling ready (if not
+// nil) once it serves.
+func Run(ctx context.Context, cfg *config.Config, o Options, ready func(*Daemon)) error {
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	d, err := Start(ctx, cfg, o)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if ready != nil {
+		ready(d)
+	}
+	<-ctx.Done()
+	if errors.Is(context.Cause(ctx), context.Canceled) {
+		return nil
+	}
+	return context.Cause(ctx)
+}

@@ -1,0 +1,190 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafkalink/kafkalink/internal/brokermap"
+	"github.com/kafkalink/kafkalink/internal/config"
+	"github.com/kafkalink/kafkalink/internal/upstream"
+)
+
+// DevOptions configure `kafkalink dev`.
+type DevOptions struct {
+	StateDir  string // default ./.kafkalink
+	Brokers   int    // embedded brokers, default 3
+	FirstPort int    // port-per-broker range start, default 14001
+	LastPort  int    // default FirstPort+99
+	FirstIP   string // ip-per-broker first address, default 127.0.1.1
+	IPPort    int    // ip-per-broker port, default 9092
+}
+
+func (o *DevOptions) defaults() {
+	if o.StateDir == "" {
+		o.StateDir = ".kafkalink"
+	}
+	if o.Brokers == 0 {
+		o.Brokers = 3
+	}
+	if o.FirstPort == 0 {
+		o.FirstPort = 14001
+	}
+	if o.LastPort == 0 {
+		o.LastPort = o.FirstPort + 99
+	}
+	if o.FirstIP == "" {
+		o.FirstIP = "127.0.1.1"
+	}
+	if o.IPPort == 0 {
+		o.IPPort = 9092
+	}
+}
+
+// DevConfig is the configuration `kafkalink dev` serves: one cluster named
+// "dev" in front of the given upstream, with a port-per-broker and an
+// IP-per-broker listener set.
+func DevConfig(o DevOptions, upstreamAddrs []string) *config.Config {
+	o.defaults()
+	return &config.Config{
+		StateDir: o.StateDir,
+		Clusters: []config.Cluster{{
+			Name:     "dev",
+			Upstream: upstream.Config{Bootstrap: upstreamAddrs},
+			Listeners: []config.ListenerSet{
+				{Name: "vpc", Strategy: brokermap.PortPerBroker, BindHost: "127.0.0.1", FirstPort: o.FirstPort, LastPort: o.LastPort},
+				{Name: "own", Strategy: brokermap.IPPerBroker, FirstIP: o.FirstIP, Count: 100, Port: o.IPPort},
+			},
+		}},
+	}
+}
+
+// StartDev starts the embedded cluster (its data kept in the state
+// directory) and a daemon in front of it, and keeps DIR/dev.json current.
+func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
+	o.defaults()
+	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("dev: %w", err)
+	}
+	kc, err := kfake.NewCluster(
+		kfake.NumBrokers(o.Brokers),
+		kfake.DataDir(filepath.Join(o.StateDir, "kafka")),
+		kfake.AllowAutoTopicCreation(),
+		kfake.DefaultNumPartitions(3),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("dev: embedded cluster: %w", err)
+	}
+	d, err := Start(ctx, DevConfig(o, kc.ListenAddrs()), do)
+	if err != nil {
+		kc.Close()
+		return nil, err
+	}
+	d.embedded = kc
+	if err := d.WriteDevJSON(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	go func() {
+		for range d.changed {
+			if err := d.WriteDevJSON(); err != nil {
+				d.log.Error("cannot write dev.json", "err", err)
+			}
+		}
+	}()
+	return d, nil
+}
+
+// DevInfo is dev.json: what programs connect to.
+type DevInfo struct {
+	Clusters []DevCluster `json:"clusters"`
+}
+
+// DevCluster is one cluster in dev.json.
+type DevCluster struct {
+	Name      string        `json:"name"`
+	Listeners []DevListener `json:"listeners"`
+	Upstream  []string      `json:"upstream"`
+}
+
+// DevListener is one listener set in dev.json.
+type DevListener struct {
+	Name      string            `json:"name"`
+	Strategy  brokermap.Kind    `json:"strategy"`
+	Auth      string            `json:"auth"`
+	Bootstrap string            `json:"bootstrap"`
+	Brokers   map[string]string `json:"brokers"`
+	Errors    []string          `json:"errors,omitempty"`
+}
+
+// DevInfo describes what the daemon serves, as dev.json does.
+func (d *Daemon) DevInfo() DevInfo {
+	var info DevInfo
+	for _, cs := range d.gw.Status() {
+		dc := DevCluster{Name: cs.Name, Upstream: []string{}}
+		for _, a := range cs.Upstream {
+			dc.Upstream = append(dc.Upstream, a)
+		}
+		sort.Strings(dc.Upstream)
+		for _, ls := range cs.ListenerSets {
+			dl := DevListener{Name: ls.Name, Strategy: ls.Strategy, Auth: "PLAINTEXT", Bootstrap: strings.Join(ls.Bootstrap, ","), Brokers: map[string]string{}, Errors: ls.Errors}
+			if ls.TLS {
+				dl.Auth = "TLS"
+			}
+			for id, a := range ls.Brokers {
+				dl.Brokers[strconv.Itoa(int(id))] = a
+			}
+			dc.Listeners = append(dc.Listeners, dl)
+		}
+		info.Clusters = append(info.Clusters, dc)
+	}
+	return info
+}
+
+// WriteDevJSON writes DIR/dev.json atomically.
+func (d *Daemon) WriteDevJSON() error {
+	b, err := json.MarshalIndent(d.DevInfo(), "", "  ")
+	if err != nil {
+		return fmt.Errorf("dev.json: %w", err)
+	}
+	path := filepath.Join(d.cfg.StateDir, "dev.json")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("dev.json: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("dev.json: %w", err)
+	}
+	return nil
+}
+
+// PrintDevBanner tells a person what to connect to.
+func (d *Daemon) PrintDevBanner(w io.Writer) {
+	info := d.DevInfo()
+	fmt.Fprintf(w, "\nkafkalink dev is running; state in %s\n", d.cfg.StateDir)
+	var first string
+	for _, c := range info.Clusters {
+		fmt.Fprintf(w, "\ncluster %q: %d embedded brokers (upstream %s)\n", c.Name, len(c.Upstream), strings.Join(c.Upstream, ","))
+		for _, l := range c.Listeners {
+			fmt.Fprintf(w, "  %-16s %-9s bootstrap %s\n", l.Strategy, l.Auth, l.Bootstrap)
+			for _, e := range l.Errors {
+				fmt.Fprintf(w, "  ! %s\n", e)
+			}
+			if first == "" && l.Bootstrap != "" {
+				first = l.Bootstrap
+			}
+		}
+	}
+	if first != "" {
+		fmt.Fprintf(w, "\nTry it:\n  kcat -b %s -L\n  echo hello | kcat -b %s -t demo -P\n  kcat -b %s -t demo -C -e\n", first, first, first)
+	}
+	fmt.Fprintf(w, "\nFor programs: %s\nPress Ctrl-C to stop.\n", filepath.Join(d.cfg.StateDir, "dev.json"))
+}

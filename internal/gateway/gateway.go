@@ -1,0 +1,182 @@
+// Package gateway carries Kafka traffic between clients and an upstream
+// cluster. Listener sets accept client connections; each connection is a
+// session with one upstream connection to the broker that the listener (its
+// port, address or TLS server name) stands for. Frames stream through
+// untouched except the responses that name brokers (Metadata,
+// FindCoordinator, DescribeCluster, KIP-951 leader endpoints, share-group
+// endpoints) and ApiVersions, which are decoded with kmsg and rewritten so
+// that no upstream address ever reaches a client.
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/kafkalink/kafkalink/internal/brokermap"
+	"github.com/kafkalink/kafkalink/internal/store"
+)
+
+// DefaultMaxFrameBytes is the largest frame a session accepts (100 MiB).
+const DefaultMaxFrameBytes = 100 << 20
+
+// DefaultDiscoveryInterval is how often upstream brokers are listed.
+const DefaultDiscoveryInterval = 5 * time.Second
+
+// Dialer opens kafkalink's connection to one upstream broker, ready for
+// client frames (TLS and SASL done).
+type Dialer interface {
+	Dial(ctx context.Context, addr string) (net.Conn, error)
+}
+
+// Discoverer lists the upstream cluster's brokers: node id → host:port.
+type Discoverer interface {
+	Brokers(ctx context.Context) (map[int32]string, error)
+}
+
+// Options configure a Gateway.
+type Options struct {
+	Store         store.Store
+	Logger        *slog.Logger
+	MaxFrameBytes int32 // DefaultMaxFrameBytes if 0
+	// OnChange is called (from any goroutine) after the brokers or the
+	// addresses of any listener set changed.
+	OnChange func()
+}
+
+// ClusterConfig declares one upstream cluster and its listener sets.
+type ClusterConfig struct {
+	Name              string
+	Dialer            Dialer
+	Discoverer        Discoverer
+	DiscoveryInterval time.Duration // DefaultDiscoveryInterval if 0
+	ListenerSets      []ListenerSetConfig
+}
+
+// ListenerSetConfig declares one listener set: a strategy for addressing
+// brokers and how clients connect.
+type ListenerSetConfig struct {
+	Name     string
+	Strategy brokermap.Strategy
+	// TLS, if set, makes the listeners TLS; the SNI strategy requires it.
+	TLS *tls.Config
+}
+
+// Gateway runs the listener sets of every cluster.
+type Gateway struct {
+	log      *slog.Logger
+	st       store.Store
+	api      *apiTable
+	maxFrame int32
+	onChange func()
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	clusters []*cluster
+}
+
+// New returns a gateway with no clusters.
+func New(o Options) *Gateway {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxFrameBytes <= 0 {
+		o.MaxFrameBytes = DefaultMaxFrameBytes
+	}
+	if o.OnChange == nil {
+		o.OnChange = func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Gateway{
+		log:      o.Logger,
+		st:       o.Store,
+		api:      newAPITable(),
+		maxFrame: o.MaxFrameBytes,
+		onChange: o.OnChange,
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+}
+
+// AddCluster starts serving a cluster: it discovers the brokers once (so
+// the listeners exist when AddCluster returns) and then keeps discovering
+// them every interval.
+func (g *Gateway) AddCluster(ctx context.Context, cfg ClusterConfig) error {
+	if cfg.Name == "" || cfg.Dialer == nil || cfg.Discoverer == nil {
+		return errors.New("gateway: a cluster needs a name, a dialer and a discoverer")
+	}
+	if cfg.DiscoveryInterval <= 0 {
+		cfg.DiscoveryInterval = DefaultDiscoveryInterval
+	}
+	c := &cluster{gw: g, cfg: cfg, alloc: brokermap.NewAllocator(g.st, cfg.Name), upstream: map[int32]string{}}
+	for _, lc := range cfg.ListenerSets {
+		if err := brokermap.Validate(lc.Strategy); err != nil {
+			return fmt.Errorf("gateway: cluster %s listener set %s: %w", cfg.Name, lc.Name, err)
+		}
+		if lc.Strategy.Kind() == brokermap.SNIPerBroker && lc.TLS == nil {
+			return fmt.Errorf("gateway: cluster %s listener set %s: the sni strategy needs TLS", cfg.Name, lc.Name)
+		}
+		c.sets = append(c.sets, newListenerSet(c, lc))
+	}
+	if err := c.discover(ctx); err != nil {
+		c.close()
+		return fmt.Errorf("gateway: cluster %s: %w", cfg.Name, err)
+	}
+	g.mu.Lock()
+	g.clusters = append(g.clusters, c)
+	g.mu.Unlock()
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		c.discoverLoop(g.ctx)
+	}()
+	return nil
+}
+
+// Close stops every listener and session and waits for them.
+func (g *Gateway) Close() {
+	g.cancel()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, c := range g.clusters {
+		c.close()
+	}
+	g.wg.Wait()
+}
+
+// Status describes a listener set for people and programs.
+type Status struct {
+	Cluster   string
+	Name      string
+	Strategy  brokermap.Kind
+	TLS       bool
+	Bootstrap []string
+	Brokers   map[int32]string // upstream broker id → address clients use
+	Errors    []string         // e.g. an exhausted range
+}
+
+// ClusterStatus describes a cluster.
+type ClusterStatus struct {
+	Name         string
+	Upstream     map[int32]string
+	ListenerSets []Status
+}
+
+// Status returns the state of every cluster.
+func (g *Gateway) Status() []ClusterStatus {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []ClusterStatus
+	for _, c := range g.clusters {
+		out = append(out, c.status())
+	}
+	return out
+}

@@ -1,0 +1,100 @@
+package gateway
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// rewriteResponse decodes a response frame that may name brokers, points
+// every broker it names at this listener set's addresses, and re-encodes
+// it. A response that names no broker (after a tag scan says so, or a
+// rewrite changes nothing) is returned as it came. Decoding errors and
+// panics in decoding become errors: they close the session, not the
+// gateway.
+func (g *Gateway) rewriteResponse(set *listenerSet, r inflight, frame []byte) (out []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("%w: decoding panicked: %v", errFrame, p)
+		}
+	}()
+	hdr := 8 // length and correlation id
+	if r.key != int16(kmsg.ApiVersions) && g.api[r.key].flexible(r.version) {
+		if hdr, err = peekTags(bytesPeeker(frame), hdr, len(frame)); err != nil {
+			return nil, err
+		}
+	}
+	body := frame[hdr:]
+	if r.mode == respScanTags {
+		var has bool
+		switch r.key {
+		case int16(kmsg.Produce):
+			has, err = produceHasEndpoints(body, r.version)
+		case int16(kmsg.Fetch):
+			has, err = fetchHasEndpoints(body)
+		}
+		if err != nil || !has {
+			return frame, err
+		}
+	}
+	resp := kmsg.ResponseForKey(r.key)
+	resp.SetVersion(r.version)
+	if r.key == int16(kmsg.ApiVersions) {
+		resp.SetVersion(apiVersionsResponseVersion(body, r.version))
+	}
+	if err := resp.ReadFrom(body); err != nil {
+		return nil, fmt.Errorf("%w: %v", errFrame, err)
+	}
+	if !g.rewrite(set, resp) {
+		return frame, nil
+	}
+	out = make([]byte, 4, len(frame)+256)
+	out = append(out, frame[4:hdr]...)
+	out = resp.AppendTo(out)
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	return out, nil
+}
+
+// rewrite changes the broker addresses in resp and reports whether it
+// changed anything.
+func (g *Gateway) rewrite(set *listenerSet, resp kmsg.Response) bool {
+	switch resp := resp.(type) {
+	case *kmsg.ApiVersionsResponse:
+		return g.rewriteApiVersions(resp)
+	case *kmsg.MetadataResponse:
+		return set.rewriteMetadata(resp)
+	case *kmsg.FindCoordinatorResponse:
+		return set.rewriteFindCoordinator(resp)
+	case *kmsg.DescribeClusterResponse:
+		return set.rewriteDescribeCluster(resp)
+	case *kmsg.ProduceResponse:
+		return set.rewriteProduce(resp)
+	case *kmsg.FetchResponse:
+		return set.rewriteFetch(resp)
+	case *kmsg.ShareFetchResponse:
+		return set.rewriteShareFetch(resp)
+	case *kmsg.ShareAcknowledgeResponse:
+		return set.rewriteShareAcknowledge(resp)
+	}
+	return false
+}
+
+// nodeEndpoints rewrites a list of broker endpoints in place: the host and
+// port of each known broker become this listener set's; brokers without an
+// address here are dropped, never leaked. get and put read and write the
+// fields of the element type.
+func nodeEndpoints[T any](set *listenerSet, nodes []T, get func(*T) (int32, string, int32), put func(*T, string, int32)) []T {
+	kept := nodes[:0]
+	for i := range nodes {
+		id, host, port := get(&nodes[i])
+		ep, ok := set.endpoint(id, host, port)
+		if !ok {
+			continue
+		}
+		put(&nodes[i], ep.Host, ep.Port)
+		kept = append(kept, nodes[i])
+	}
+	clear(nodes[len(kept):])
+	return kept
+}

@@ -1,0 +1,263 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// A session is one client connection and the one upstream connection that
+// serves it. Two goroutines run it: requests flow client → upstream in
+// readRequests, responses flow upstream → client in writeResponses. Between
+// them, a FIFO of in-flight requests tells the response side what each
+// response answers: Kafka brokers answer a connection's requests in order.
+type session struct {
+	gw  *Gateway
+	set *listenerSet
+	log *slog.Logger
+
+	client net.Conn
+	cr     *bufio.Reader
+	cw     *bufio.Writer
+
+	up net.Conn
+	ur *bufio.Reader
+	uw *bufio.Writer
+
+	inflight chan inflight
+	buf      []byte // scratch for responses that are read whole
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// inflight is one request awaiting its response.
+type inflight struct {
+	key, version int16
+	correlation  int32
+	mode         respMode
+}
+
+const (
+	ioBufferSize = 64 << 10
+	maxInflight  = 1024
+)
+
+func newSession(gw *Gateway, set *listenerSet, client, up net.Conn) *session {
+	return &session{
+		gw:       gw,
+		set:      set,
+		log:      gw.log.With("listener", set.name, "client", client.RemoteAddr().String()),
+		client:   client,
+		cr:       bufio.NewReaderSize(client, ioBufferSize),
+		cw:       bufio.NewWriterSize(client, ioBufferSize),
+		up:       up,
+		ur:       bufio.NewReaderSize(up, ioBufferSize),
+		uw:       bufio.NewWriterSize(up, ioBufferSize),
+		inflight: make(chan inflight, maxInflight),
+	}
+}
+
+// run serves the session until either side closes or a frame is bad.
+func (s *session) run(ctx context.Context) {
+	stop := context.AfterFunc(ctx, func() { s.close(errGatewayClosing) })
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.close(s.writeResponses())
+	}()
+	s.close(s.readRequests())
+	<-done
+	switch {
+	case s.closeErr == nil, errors.Is(s.closeErr, io.EOF), errors.Is(s.closeErr, net.ErrClosed), errors.Is(s.closeErr, errGatewayClosing):
+		s.log.Debug("session closed")
+	default:
+		s.log.Warn("session closed", "reason", s.closeErr.Error())
+	}
+}
+
+var errGatewayClosing = errors.New("gateway closing")
+
+// close ends the session; the first reason given is the one logged.
+func (s *session) close(err error) {
+	s.closeOnce.Do(func() {
+		s.closeErr = err
+		s.client.Close()
+		s.up.Close()
+	})
+}
+
+// readRequests forwards client requests to the upstream broker.
+func (s *session) readRequests() error {
+	defer close(s.inflight)
+	api := s.gw.api
+	for {
+		h, err := peekRequestHeader(s.cr, s.gw.maxFrame, func(k, v int16) bool {
+			a, _ := api.lookup(k, v)
+			return a != nil && a.flexible(v)
+		})
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return io.EOF
+			}
+			return fmt.Errorf("client: %w", err)
+		}
+		a, ok := api.lookup(h.key, h.version)
+		if !ok {
+			return fmt.Errorf("client: refused request: api key %d (%s) version %d is not offered by the gateway", h.key, kmsg.NameForKey(h.key), h.version)
+		}
+		expectResponse := true
+		if h.key == int16(kmsg.Produce) {
+			acks, err := peekProduceAcks(s.cr, h)
+			if err != nil {
+				return fmt.Errorf("client: produce: %w", err)
+			}
+			expectResponse = acks != 0
+		}
+		if expectResponse {
+			s.inflight <- inflight{key: h.key, version: h.version, correlation: h.correlation, mode: a.modeFor(h.version)}
+		}
+		if err := copyFrame(s.uw, s.cr, int(h.size)); err != nil {
+			return fmt.Errorf("forwarding request: %w", err)
+		}
+		if s.cr.Buffered() == 0 {
+			if err := s.uw.Flush(); err != nil {
+				return fmt.Errorf("upstream: %w", err)
+			}
+		}
+	}
+}
+
+// writeResponses forwards upstream responses to the client, in request order.
+func (s *session) writeResponses() error {
+	for {
+		var r inflight
+		var ok bool
+		select {
+		case r, ok = <-s.inflight:
+		default:
+			if err := s.cw.Flush(); err != nil {
+				return fmt.Errorf("client: %w", err)
+			}
+			r, ok = <-s.inflight
+		}
+		if !ok { // the client side has ended
+			s.cw.Flush()
+			return io.EOF
+		}
+		if err := s.forwardResponse(r); err != nil {
+			return err
+		}
+		if s.ur.Buffered() == 0 && len(s.inflight) == 0 {
+			if err := s.cw.Flush(); err != nil {
+				return fmt.Errorf("client: %w", err)
+			}
+		}
+	}
+}
+
+func (s *session) forwardResponse(r inflight) error {
+	b, err := s.ur.Peek(8)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("upstream closed the connection with %d request(s) unanswered", len(s.inflight)+1)
+		}
+		return fmt.Errorf("upstream: %w", err)
+	}
+	size := int32(binary.BigEndian.Uint32(b))
+	if size < 4 || size > s.gw.maxFrame {
+		return fmt.Errorf("upstream: %w: response of %d bytes", errFrame, size)
+	}
+	if corr := int32(binary.BigEndian.Uint32(b[4:])); corr != r.correlation {
+		return fmt.Errorf("upstream: %w: response correlation id %d, expected %d", errFrame, corr, r.correlation)
+	}
+	if r.mode == respPass {
+		return copyFrame(s.cw, s.ur, int(size))
+	}
+	frame, err := s.readFrame(int(size))
+	if err != nil {
+		return fmt.Errorf("upstream: %w", err)
+	}
+	out, err := s.gw.rewriteResponse(s.set, r, frame)
+	if err != nil {
+		return fmt.Errorf("upstream %s v%d response: %w", kmsg.NameForKey(r.key), r.version, err)
+	}
+	_, err = s.cw.Write(out)
+	return err
+}
+
+// readFrame reads a whole frame (length included) into the session's
+// scratch buffer.
+func (s *session) readFrame(size int) ([]byte, error) {
+	n := 4 + size
+	if cap(s.buf) < n {
+		s.buf = make([]byte, n)
+	}
+	s.buf = s.buf[:n]
+	_, err := io.ReadFull(s.ur, s.buf)
+	return s.buf, err
+}
+
+// copyFrame moves one frame (its 4 length bytes and size more) from r to w
+// through their buffers, without allocating.
+func copyFrame(w *bufio.Writer, r *bufio.Reader, size int) error {
+	left := 4 + size
+	for left > 0 {
+		if r.Buffered() == 0 {
+			if _, err := r.Peek(1); err != nil {
+				return err
+			}
+		}
+		n := min(r.Buffered(), left)
+		b, _ := r.Peek(n)
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		r.Discard(n)
+		left -= n
+	}
+	return nil
+}
+
+// peekProduceAcks reads a Produce request's acks without consuming it.
+// Before v3 acks comes first; from v3 a transactional id precedes it, as a
+// compact string from v9.
+func peekProduceAcks(r peeker, h reqHeader) (int16, error) {
+	off := 4 + h.headerLen
+	limit := 4 + int(h.size)
+	if h.version >= 3 {
+		if h.version >= 9 {
+			n, next, err := peekUvarint(r, off, limit)
+			if err != nil {
+				return 0, err
+			}
+			if n > uint64(limit) {
+				return 0, fmt.Errorf("%w: transactional id of %d bytes", errFrame, n)
+			}
+			off = next + max(int(n)-1, 0)
+		} else {
+			b, err := r.Peek(off + 2)
+			if err != nil {
+				return 0, fmt.Errorf("%w: %v", errFrame, err)
+			}
+			off += 2 + max(int(int16(binary.BigEndian.Uint16(b[off:]))), 0)
+		}
+	}
+	if off+2 > limit {
+		return 0, fmt.Errorf("%w: produce request too short for acks", errFrame)
+	}
+	b, err := r.Peek(off + 2)
+	if err != nil {
+		return 0, fmt.Errorf("%w: transactional id longer than the gateway reads (%v)", errFrame, err)
+	}
+	return int16(binary.BigEndian.Uint16(b[off:])), nil
+}
