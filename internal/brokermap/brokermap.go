@@ -146,7 +146,7 @@ func (p IPs) ServerName(string) (int, bool, bool) { return 0, false, false }
 // name a client asks for picks the broker.
 type SNI struct {
 	Listen string // address to listen on, e.g. 127.0.0.1:9098
-	Port  int    // port clients are told; the Listen port if 0
+	Port   int    // port clients are told; the Listen port if 0
 	// BrokerName is the name template of a broker, {n} standing for
 	// slot+1, e.g. "b-{n}.demo.kafka.local".
 	BrokerName    string

@@ -30,6 +30,7 @@ type Daemon struct {
 
 	embedded *kfake.Cluster // dev mode's upstream, nil otherwise
 	changed  chan struct{}  // signalled when listener addresses change
+	done     chan struct{}  // closed by Close
 }
 
 // Options are what a Daemon needs besides its configuration.
@@ -50,7 +51,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	d := &Daemon{cfg: cfg, log: o.Logger, store: st, changed: make(chan struct{}, 1)}
+	d := &Daemon{cfg: cfg, log: o.Logger, store: st, changed: make(chan struct{}, 1), done: make(chan struct{})}
 	d.gw = gateway.New(gateway.Options{
 		Store:         st,
 		Logger:        o.Logger,
@@ -107,11 +108,9 @@ func (d *Daemon) Gateway() *gateway.Gateway { return d.gw }
 // Embedded returns dev mode's embedded upstream cluster, or nil.
 func (d *Daemon) Embedded() *kfake.Cluster { return d.embedded }
 
-// Changed is signalled (coalesced) whenever listener addresses change.
-func (d *Daemon) Changed() <-chan struct{} { return d.changed }
-
 // Close stops everything the daemon started.
 func (d *Daemon) Close() error {
+	close(d.done)
 	if d.gw != nil {
 		d.gw.Close()
 	}

@@ -94,7 +94,12 @@ func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
 		return nil, err
 	}
 	go func() {
-		for range d.changed {
+		for {
+			select {
+			case <-d.done:
+				return
+			case <-d.changed:
+			}
 			if err := d.WriteDevJSON(); err != nil {
 				d.log.Error("cannot write dev.json", "err", err)
 			}

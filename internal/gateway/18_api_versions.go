@@ -38,3 +38,30 @@ func apiVersionsResponseVersion(body []byte, asked int16) int16 {
 	}
 	return min(asked, (&kmsg.ApiVersionsRequest{}).MaxVersion())
 }
+
+// answerLocally returns the framed response to a request the gateway
+// answers itself, or nil to forward it. Today that is an ApiVersions request
+// newer than the gateway decodes: it gets UNSUPPORTED_VERSION in v0 with the
+// ApiVersions range the gateway offers, so the client retries lower.
+func (s *session) answerLocally(h reqHeader, a *apiInfo) []byte {
+	if h.key != int16(kmsg.ApiVersions) || h.version <= a.maxVersion {
+		return nil
+	}
+	resp := kmsg.NewPtrApiVersionsResponse()
+	resp.Version = 0
+	resp.ErrorCode = kerr.UnsupportedVersion.Code
+	resp.ApiKeys = []kmsg.ApiVersionsResponseApiKey{{ApiKey: h.key, MinVersion: 0, MaxVersion: a.maxVersion}}
+	return frameResponse(h.correlation, false, resp)
+}
+
+// frameResponse encodes a response with its length and header.
+func frameResponse(correlation int32, flexibleHeader bool, resp kmsg.Response) []byte {
+	b := binary.BigEndian.AppendUint32(make([]byte, 0, 64), 0)
+	b = binary.BigEndian.AppendUint32(b, uint32(correlation))
+	if flexibleHeader {
+		b = append(b, 0)
+	}
+	b = resp.AppendTo(b)
+	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+	return b
+}

@@ -39,13 +39,10 @@ type peeker interface {
 // tells whether the (key, version) uses header v2. It reads nothing.
 func peekRequestHeader(r peeker, maxFrame int32, flexible func(key, version int16) bool) (reqHeader, error) {
 	var h reqHeader
-	b, err := r.Peek(4 + 10)
+	b, err := r.Peek(4)
 	if err != nil {
-		if len(b) >= 4 {
-			// A short frame at end of stream is still a malformed frame.
-			if sz := int32(binary.BigEndian.Uint32(b)); sz < 10 {
-				return h, fmt.Errorf("%w: request of %d bytes is shorter than a request header", errFrame, sz)
-			}
+		if len(b) > 0 {
+			return h, fmt.Errorf("%w: connection closed inside a frame length", errFrame)
 		}
 		return h, err
 	}
@@ -55,6 +52,9 @@ func peekRequestHeader(r peeker, maxFrame int32, flexible func(key, version int1
 	}
 	if h.size > maxFrame {
 		return h, fmt.Errorf("%w: request of %d bytes exceeds the maximum of %d", errFrame, h.size, maxFrame)
+	}
+	if b, err = r.Peek(4 + 10); err != nil {
+		return h, fmt.Errorf("%w: truncated request header (%v)", errFrame, err)
 	}
 	h.key = int16(binary.BigEndian.Uint16(b[4:]))
 	h.version = int16(binary.BigEndian.Uint16(b[6:]))

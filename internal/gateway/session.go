@@ -37,6 +37,7 @@ type session struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	dead      chan struct{} // closed when the session ends
 }
 
 // inflight is one request awaiting its response.
@@ -44,6 +45,7 @@ type inflight struct {
 	key, version int16
 	correlation  int32
 	mode         respMode
+	local        []byte // a response the gateway answers itself, framed
 }
 
 const (
@@ -63,6 +65,7 @@ func newSession(gw *Gateway, set *listenerSet, client, up net.Conn) *session {
 		ur:       bufio.NewReaderSize(up, ioBufferSize),
 		uw:       bufio.NewWriterSize(up, ioBufferSize),
 		inflight: make(chan inflight, maxInflight),
+		dead:     make(chan struct{}),
 	}
 }
 
@@ -76,6 +79,7 @@ func (s *session) run(ctx context.Context) {
 		s.close(s.writeResponses())
 	}()
 	s.close(s.readRequests())
+	close(s.inflight)
 	<-done
 	switch {
 	case s.closeErr == nil, errors.Is(s.closeErr, io.EOF), errors.Is(s.closeErr, net.ErrClosed), errors.Is(s.closeErr, errGatewayClosing):
@@ -91,6 +95,7 @@ var errGatewayClosing = errors.New("gateway closing")
 func (s *session) close(err error) {
 	s.closeOnce.Do(func() {
 		s.closeErr = err
+		close(s.dead)
 		s.client.Close()
 		s.up.Close()
 	})
@@ -98,7 +103,6 @@ func (s *session) close(err error) {
 
 // readRequests forwards client requests to the upstream broker.
 func (s *session) readRequests() error {
-	defer close(s.inflight)
 	api := s.gw.api
 	for {
 		h, err := peekRequestHeader(s.cr, s.gw.maxFrame, func(k, v int16) bool {
@@ -115,6 +119,15 @@ func (s *session) readRequests() error {
 		if !ok {
 			return fmt.Errorf("client: refused request: api key %d (%s) version %d is not offered by the gateway", h.key, kmsg.NameForKey(h.key), h.version)
 		}
+		if local := s.answerLocally(h, a); local != nil {
+			if _, err := s.cr.Discard(4 + int(h.size)); err != nil {
+				return fmt.Errorf("client: %w", err)
+			}
+			if err := s.enqueue(inflight{key: h.key, version: h.version, correlation: h.correlation, local: local}); err != nil {
+				return err
+			}
+			continue
+		}
 		expectResponse := true
 		if h.key == int16(kmsg.Produce) {
 			acks, err := peekProduceAcks(s.cr, h)
@@ -124,7 +137,9 @@ func (s *session) readRequests() error {
 			expectResponse = acks != 0
 		}
 		if expectResponse {
-			s.inflight <- inflight{key: h.key, version: h.version, correlation: h.correlation, mode: a.modeFor(h.version)}
+			if err := s.enqueue(inflight{key: h.key, version: h.version, correlation: h.correlation, mode: a.modeFor(h.version)}); err != nil {
+				return err
+			}
 		}
 		if err := copyFrame(s.uw, s.cr, int(h.size)); err != nil {
 			return fmt.Errorf("forwarding request: %w", err)
@@ -134,6 +149,16 @@ func (s *session) readRequests() error {
 				return fmt.Errorf("upstream: %w", err)
 			}
 		}
+	}
+}
+
+// enqueue hands a request to the response side, unless the session ended.
+func (s *session) enqueue(r inflight) error {
+	select {
+	case s.inflight <- r:
+		return nil
+	case <-s.dead:
+		return net.ErrClosed
 	}
 }
 
@@ -157,7 +182,7 @@ func (s *session) writeResponses() error {
 		if err := s.forwardResponse(r); err != nil {
 			return err
 		}
-		if s.ur.Buffered() == 0 && len(s.inflight) == 0 {
+		if s.ur.Buffered() == 0 || r.local != nil {
 			if err := s.cw.Flush(); err != nil {
 				return fmt.Errorf("client: %w", err)
 			}
@@ -166,6 +191,10 @@ func (s *session) writeResponses() error {
 }
 
 func (s *session) forwardResponse(r inflight) error {
+	if r.local != nil {
+		_, err := s.cw.Write(r.local)
+		return err
+	}
 	b, err := s.ur.Peek(8)
 	if err != nil {
 		if errors.Is(err, io.EOF) {

@@ -98,7 +98,7 @@ func produceHasEndpoints(body []byte, version int16) (bool, error) {
 		}
 		c.compactArray(func() { // partitions
 			c.skip(4 + 2 + 8 + 8 + 8) // partition, error, base offset, log append time, log start offset
-			c.compactArray(func() { // record errors
+			c.compactArray(func() {   // record errors
 				c.skip(4)
 				c.compactBytes()
 				c.tags(0)
@@ -122,7 +122,7 @@ func fetchHasEndpoints(body []byte) (bool, error) {
 		c.skip(16) // topic id
 		c.compactArray(func() {
 			c.skip(4 + 2 + 8 + 8 + 8) // partition, error, high watermark, last stable, log start
-			c.compactArray(func() { // aborted transactions
+			c.compactArray(func() {   // aborted transactions
 				c.skip(8 + 8)
 				c.tags(0)
 			})
