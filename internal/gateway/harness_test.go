@@ -51,16 +51,13 @@ type harnessConfig struct {
 	maxFrame  int32
 	interval  time.Duration
 	extraSets func(h *harness) []gateway.ListenerSetConfig
-	kfakeOpts []kfake.Opt
+	kfakeOpts func(h *harness) []kfake.Opt
+	upstream  func(h *harness, cfg *upstream.Config)
 }
 
 func withBrokers(n int) harnessOpt    { return func(c *harnessConfig) { c.brokers = n } }
 func withCapacity(n int) harnessOpt   { return func(c *harnessConfig) { c.capacity = n } }
 func withMaxFrame(n int32) harnessOpt { return func(c *harnessConfig) { c.maxFrame = n } }
-func withKfake(o ...kfake.Opt) harnessOpt {
-	return func(c *harnessConfig) { c.kfakeOpts = append(c.kfakeOpts, o...) }
-}
-func withInterval(d time.Duration) harnessOpt { return func(c *harnessConfig) { c.interval = d } }
 func withSets(f func(h *harness) []gateway.ListenerSetConfig) harnessOpt {
 	return func(c *harnessConfig) { c.extraSets = f }
 }
@@ -71,30 +68,36 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	kf, err := kfake.NewCluster(append([]kfake.Opt{
-		kfake.NumBrokers(cfg.brokers), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(3),
-	}, cfg.kfakeOpts...)...)
-	if err != nil {
-		t.Fatalf("kfake: %v", err)
-	}
-	t.Cleanup(kf.Close)
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatalf("store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
 	ca, err := pki.NewCA("test CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, kf: kf, st: st, logs: &syncBuffer{}, ca: ca}
+	h := &harness{t: t, logs: &syncBuffer{}, ca: ca}
+	kopts := []kfake.Opt{kfake.NumBrokers(cfg.brokers), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(3)}
+	if cfg.kfakeOpts != nil {
+		kopts = append(kopts, cfg.kfakeOpts(h)...)
+	}
+	if h.kf, err = kfake.NewCluster(kopts...); err != nil {
+		t.Fatalf("kfake: %v", err)
+	}
+	t.Cleanup(h.kf.Close)
+	kf := h.kf
+	if h.st, err = store.OpenBolt(filepath.Join(t.TempDir(), "state.db")); err != nil {
+		t.Fatalf("store: %v", err)
+	}
+	st := h.st
+	t.Cleanup(func() { st.Close() })
 	first := freePortRange(t, cfg.capacity)
 	h.ports = brokermap.Ports{BindHost: "127.0.0.1", FirstPort: first, LastPort: first + cfg.capacity - 1}
 	h.ips = brokermap.IPs{FirstIP: randomLoopbackBase(), Count: cfg.capacity, Port: freePortRange(t, 1)}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(h.logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.gw = gateway.New(gateway.Options{Store: st, Logger: log, MaxFrameBytes: cfg.maxFrame})
 	t.Cleanup(h.gw.Close)
-	dialer, err := upstream.NewDialer(upstream.Config{Bootstrap: kf.ListenAddrs()})
+	ucfg := upstream.Config{Bootstrap: kf.ListenAddrs()}
+	if cfg.upstream != nil {
+		cfg.upstream(h, &ucfg)
+	}
+	dialer, err := upstream.NewDialer(ucfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,6 +335,16 @@ func (h *harness) clientTLS(serverName string) *tls.Config {
 	return &tls.Config{RootCAs: h.ca.Pool(), ServerName: serverName, MinVersion: tls.VersionTLS12}
 }
 
+// caFile writes the harness CA to a file.
+func (h *harness) caFile() string {
+	h.t.Helper()
+	p := filepath.Join(h.t.TempDir(), "ca.pem")
+	if err := os.WriteFile(p, h.ca.CertPEM, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	return p
+}
+
 // serverTLS issues a server certificate for names.
 func (h *harness) serverTLS(names ...string) *tls.Config {
 	h.t.Helper()
@@ -340,4 +353,10 @@ func (h *harness) serverTLS(names ...string) *tls.Config {
 		h.t.Fatal(err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+}
+
+// withUpstream configures the embedded upstream (e.g. TLS, SASL) and how
+// the gateway reaches it.
+func withUpstream(kf func(h *harness) []kfake.Opt, up func(h *harness, cfg *upstream.Config)) harnessOpt {
+	return func(c *harnessConfig) { c.kfakeOpts, c.upstream = kf, up }
 }
