@@ -573,3 +573,40 @@ func run(t *testing.T, stdin string, name string, args ...string) string {
 	}
 	return string(out)
 }
+
+// KIP-951: a Produce v10+ answer from a broker that no longer leads a
+// partition names the new leader's endpoint, and the gateway points it at
+// the gateway.
+func TestProduceNotLeaderEndpointsRewritten(t *testing.T) {
+	h := newHarness(t)
+	produceN(t, h.client("ports", kgo.DefaultProduceTopic("led")), "led", 1)
+	leader := h.kf.LeaderFor("led", 0)
+	brokers := h.status("ports").Brokers
+	var other int32 = -1
+	for id := range brokers {
+		if id != leader {
+			other = id
+		}
+	}
+	rc := dialRaw(t, brokers[other])
+	for v := int16(10); v <= 12; v++ {
+		req := kmsg.NewPtrProduceRequest()
+		req.SetVersion(v)
+		req.Acks = 1
+		req.TimeoutMillis = 5000
+		req.Topics = []kmsg.ProduceRequestTopic{{Topic: "led", Partitions: []kmsg.ProduceRequestTopicPartition{{Partition: 0}}}}
+		resp := rc.roundTrip(req).(*kmsg.ProduceResponse)
+		p := resp.Topics[0].Partitions[0]
+		if p.ErrorCode != kerr.NotLeaderForPartition.Code || p.CurrentLeader.LeaderID != leader {
+			t.Fatalf("v%d: got error %d leader %d; want NOT_LEADER_FOR_PARTITION and leader %d", v, p.ErrorCode, p.CurrentLeader.LeaderID, leader)
+		}
+		if len(resp.Brokers) != 3 {
+			t.Fatalf("v%d: got %d node endpoints; want 3", v, len(resp.Brokers))
+		}
+		for _, b := range resp.Brokers {
+			if got := fmt.Sprintf("%s:%d", b.Host, b.Port); got != brokers[b.NodeID] {
+				t.Errorf("v%d: node endpoint %d at %s; want %s", v, b.NodeID, got, brokers[b.NodeID])
+			}
+		}
+	}
+}
