@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freePorts(t *testing.T, n int) int {
+	t.Helper()
+	for try := 0; try < 200; try++ {
+		base := 20000 + rand.IntN(40000)
+		var lns []net.Listener
+		for i := 0; i < n; i++ {
+			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
+			if err != nil {
+				break
+			}
+			lns = append(lns, ln)
+		}
+		for _, ln := range lns {
+			ln.Close()
+		}
+		if len(lns) == n {
+			return base
+		}
+	}
+	t.Fatalf("no %d free consecutive ports", n)
+	return 0
+}
+
+// `kafkalink dev` tells a person what to connect to, writes dev.json, and
+// stops cleanly on Ctrl-C.
+func TestDevStopsCleanlyOnInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	first := freePorts(t, 10)
+	var stdout, stderr lockedBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- Main([]string{"dev", "--state-dir", dir, "--first-port", fmt.Sprint(first), "--last-port", fmt.Sprint(first + 9),
+			"--first-ip", fmt.Sprintf("127.%d.%d.1", 2+rand.IntN(250), rand.IntN(256)), "--ip-port", fmt.Sprint(freePorts(t, 1))}, &stdout, &stderr)
+	}()
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !strings.Contains(stdout.String(), "Press Ctrl-C") {
+		select {
+		case c := <-code:
+			t.Fatalf("dev exited with %d:\n%s\n%s", c, stdout.String(), stderr.String())
+		case <-deadline:
+			t.Fatalf("dev never said it was ready:\n%s", stdout.String())
+		case <-tick.C:
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dev.json")); err != nil {
+		t.Errorf("dev.json: %v", err)
+	}
+	if want := fmt.Sprintf("kcat -b 127.0.0.1:%d,", first); !strings.Contains(stdout.String(), want) {
+		t.Errorf("the banner has no %q:\n%s", want, stdout.String())
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("got exit code %d; want 0\n%s", c, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("dev did not stop after Ctrl-C")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "Usage"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"serve"}, 1, "--config FILE is required"},
+		{[]string{"serve", "--config", "/nonexistent.yaml"}, 1, "no such file"},
+		{[]string{"help"}, 0, "Usage"},
+	}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		if got := Main(c.args, &out, &errb); got != c.code {
+			t.Errorf("%v: got exit code %d; want %d", c.args, got, c.code)
+		}
+		if !strings.Contains(out.String()+errb.String(), c.want) {
+			t.Errorf("%v: output %q lacks %q", c.args, out.String()+errb.String(), c.want)
+		}
+	}
+}
