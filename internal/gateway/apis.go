@@ -92,6 +92,7 @@ func newAPITable() *apiTable {
 	set(kmsg.Metadata, 0, respRewrite)
 	set(kmsg.FindCoordinator, 0, respRewrite)
 	set(kmsg.DescribeCluster, 0, respRewrite)
+	set(kmsg.DescribeConfigs, 0, respRewrite)
 	set(kmsg.ApiVersions, 0, respRewrite)
 	set(kmsg.ShareFetch, 0, respRewrite)
 	set(kmsg.ShareAcknowledge, 0, respRewrite)
@@ -130,4 +131,10 @@ func (a *apiInfo) modeFor(version int16) respMode {
 		return a.mode
 	}
 	return respPass
+}
+
+// flexibleHeader reports whether a request of this key and version has a
+// v2 header; keys the gateway does not know are read as v1.
+func (t *apiTable) flexibleHeader(key, version int16) bool {
+	return key >= 0 && int(key) < len(t) && t[key].flexible(version)
 }

@@ -35,9 +35,9 @@ type peeker interface {
 	Peek(n int) ([]byte, error)
 }
 
-// peekRequestHeader parses the request header at the front of r. flexible
-// tells whether the (key, version) uses header v2. It reads nothing.
-func peekRequestHeader(r peeker, maxFrame int32, flexible func(key, version int16) bool) (reqHeader, error) {
+// peekRequestHeader parses the request header at the front of r; api tells
+// which (key, version) pairs use header v2. It reads nothing.
+func peekRequestHeader(r peeker, maxFrame int32, api *apiTable) (reqHeader, error) {
 	var h reqHeader
 	b, err := r.Peek(4)
 	if err != nil {
@@ -67,7 +67,7 @@ func peekRequestHeader(r peeker, maxFrame int32, flexible func(key, version int1
 	if h.headerLen > int(h.size) {
 		return h, fmt.Errorf("%w: client id runs past the end of the request", errFrame)
 	}
-	if !flexible(h.key, h.version) {
+	if !api.flexibleHeader(h.key, h.version) {
 		return h, nil
 	}
 	end, err := peekTags(r, 4+h.headerLen, 4+int(h.size))

@@ -66,6 +66,8 @@ func (g *Gateway) rewrite(set *listenerSet, resp kmsg.Response) bool {
 		return set.rewriteMetadata(resp)
 	case *kmsg.FindCoordinatorResponse:
 		return set.rewriteFindCoordinator(resp)
+	case *kmsg.DescribeConfigsResponse:
+		return rewriteDescribeConfigs(resp)
 	case *kmsg.DescribeClusterResponse:
 		return set.rewriteDescribeCluster(resp)
 	case *kmsg.ProduceResponse:

@@ -263,3 +263,44 @@ func TestApiVersionsRewrite(t *testing.T) {
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// A broker's listener configs would name upstream addresses: their values
+// are withheld; other configs and topic configs pass unchanged.
+func TestDescribeConfigsWithholdsBrokerAddresses(t *testing.T) {
+	g, s := testSet(t)
+	for v := int16(0); v <= kmsg.NewPtrDescribeConfigsResponse().MaxVersion(); v++ {
+		r := kmsg.NewPtrDescribeConfigsResponse()
+		r.SetVersion(v)
+		r.Resources = []kmsg.DescribeConfigsResponseResource{
+			{ResourceType: resourceBroker, ResourceName: "1", Configs: []kmsg.DescribeConfigsResponseResourceConfig{
+				{Name: "advertised.listeners", Value: kmsg.StringPtr("PLAINTEXT://10.9.8.7:9092"),
+					ConfigSynonyms: []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{{Name: "advertised.listeners", Value: kmsg.StringPtr("PLAINTEXT://10.9.8.7:9092")}}},
+				{Name: "controller.quorum.voters", Value: kmsg.StringPtr("1@10.9.8.7:9093")},
+				{Name: "num.io.threads", Value: kmsg.StringPtr("8")},
+			}},
+			{ResourceType: 2, ResourceName: "listeners", Configs: []kmsg.DescribeConfigsResponseResourceConfig{
+				{Name: "listeners", Value: kmsg.StringPtr("topic-level value")},
+			}},
+		}
+		out, err := g.rewriteResponse(s, inflight{key: 32, version: v, correlation: 3, mode: respRewrite}, frame(r, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), "10.9.8.7") {
+			t.Errorf("v%d: an upstream address leaked", v)
+		}
+		got := kmsg.NewPtrDescribeConfigsResponse()
+		got.SetVersion(v)
+		decode(t, out, got)
+		broker := got.Resources[0].Configs
+		if broker[0].Value != nil || !broker[0].IsSensitive || broker[1].Value != nil {
+			t.Errorf("v%d: got %v %v; want the address configs withheld", v, broker[0].Value, broker[1].Value)
+		}
+		if broker[2].Value == nil || *broker[2].Value != "8" {
+			t.Errorf("v%d: num.io.threads changed", v)
+		}
+		if tv := got.Resources[1].Configs[0].Value; tv == nil || *tv != "topic-level value" {
+			t.Errorf("v%d: a topic config changed", v)
+		}
+	}
+}

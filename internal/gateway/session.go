@@ -105,10 +105,7 @@ func (s *session) close(err error) {
 func (s *session) readRequests() error {
 	api := s.gw.api
 	for {
-		h, err := peekRequestHeader(s.cr, s.gw.maxFrame, func(k, v int16) bool {
-			a, _ := api.lookup(k, v)
-			return a != nil && a.flexible(v)
-		})
+		h, err := peekRequestHeader(s.cr, s.gw.maxFrame, api)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return io.EOF
@@ -274,6 +271,9 @@ func peekProduceAcks(r peeker, h reqHeader) (int16, error) {
 			}
 			off = next + max(int(n)-1, 0)
 		} else {
+			if off+2 > limit {
+				return 0, fmt.Errorf("%w: produce request too short for a transactional id", errFrame)
+			}
 			b, err := r.Peek(off + 2)
 			if err != nil {
 				return 0, fmt.Errorf("%w: %v", errFrame, err)
