@@ -23,6 +23,7 @@ const usage = `kafkalink: private, authenticated, policy-guarded access to Kafka
 Usage:
   kafkalink dev   [--state-dir DIR]     everything in one process, on an embedded 3-broker cluster
   kafkalink serve --config FILE         the gateway in front of the clusters a YAML file declares
+  kafkalink bench [flags]               produce/consume throughput and latency, direct vs through the gateway
 
 Run "kafkalink COMMAND -h" for a command's flags.
 `
@@ -39,6 +40,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = dev(args[1:], stdout, stderr)
 	case "serve":
 		err = serve(args[1:], stdout, stderr)
+	case "bench":
+		err = bench(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1321,6 +1321,28 @@ func kmsgWalk(key, version int16, body []byte) (spin, ok, walked bool) {
 		w.knownTags(map[uint32]func(*kwalk){0: func(r *kwalk) {
 			r.arr(func() { r.fixed(4); r.str(); r.fixed(4); r.nstr(); r.tags() })
 		}})
+	case kmsg.DescribeConfigs:
+		if v < 4 {
+			return false, true, false
+		}
+		w.fixed(4)
+		w.arr(func() {
+			w.fixed(2)
+			w.nstr()
+			w.fixed(1)
+			w.str()
+			w.arr(func() {
+				w.str()
+				w.nstr()
+				w.fixed(1 + 1 + 1)
+				w.arr(func() { w.str(); w.nstr(); w.fixed(1); w.tags() })
+				w.fixed(1)
+				w.nstr()
+				w.tags()
+			})
+			w.tags()
+		})
+		w.tags()
 	default:
 		return true, false, false // unknown: assume the worst
 	}

@@ -1,0 +1,180 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafkalink/kafkalink/internal/daemon"
+)
+
+// env is one benchmark's world: the embedded upstream and a daemon in front
+// of it, both in this process.
+type env struct {
+	upstream *kfake.Cluster
+	daemon   *daemon.Daemon
+	stateDir string
+
+	directBootstrap  []string // the kfake brokers
+	gatewayBootstrap []string // the chosen listener set of the daemon
+	listenerDesc     string   // for the report
+}
+
+// startEnv starts a kfake cluster (in memory, no DataDir) and a daemon
+// configured like `kafkalink dev`, but on a free port range and a free
+// loopback address block so that it never collides with a running dev.
+func startEnv(ctx context.Context, o Options) (_ *env, err error) {
+	kc, err := kfake.NewCluster(kfake.NumBrokers(o.Brokers))
+	if err != nil {
+		return nil, fmt.Errorf("embedded upstream: %w", err)
+	}
+	e := &env{upstream: kc, directBootstrap: kc.ListenAddrs()}
+	defer func() {
+		if err != nil {
+			e.close()
+		}
+	}()
+	e.stateDir, err = os.MkdirTemp("", "kafkalink-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+
+	// The free addresses are found by listening on them and letting go, so
+	// another process may take one before the daemon does: the daemon then
+	// reports a listener error, and we try other addresses.
+	var lastErr error
+	for attempt := 0; attempt < 8; attempt++ {
+		firstPort, err := freePortRange(o.Brokers)
+		if err != nil {
+			return nil, err
+		}
+		firstIP, ipPort, err := freeIPBlock(o.Brokers)
+		if err != nil {
+			return nil, err
+		}
+		dir := fmt.Sprintf("%s/attempt-%d", e.stateDir, attempt)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("state dir: %w", err)
+		}
+		cfg := daemon.DevConfig(daemon.DevOptions{
+			StateDir:  dir,
+			Brokers:   o.Brokers,
+			FirstPort: firstPort,
+			LastPort:  firstPort + o.Brokers - 1,
+			FirstIP:   firstIP.String(),
+			IPPort:    ipPort,
+		}, e.directBootstrap)
+		// Only as many ip-per-broker addresses as brokers were checked.
+		for i := range cfg.Clusters[0].Listeners {
+			if cfg.Clusters[0].Listeners[i].Name == "own" {
+				cfg.Clusters[0].Listeners[i].Count = o.Brokers
+			}
+		}
+		d, err := daemon.Start(ctx, cfg, daemon.Options{Logger: o.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		boot, desc, lerr := pickListener(d, o.Listener, o.Brokers)
+		if lerr == nil {
+			e.daemon, e.gatewayBootstrap, e.listenerDesc = d, boot, desc
+			return e, nil
+		}
+		d.Close()
+		lastErr = lerr
+	}
+	return nil, fmt.Errorf("gateway: no free listener addresses: %w", lastErr)
+}
+
+// pickListener returns the bootstrap of the listener set the benchmark goes
+// through, once every broker has an address in it.
+func pickListener(d *daemon.Daemon, which string, brokers int) ([]string, string, error) {
+	name := map[string]string{"port": "vpc", "ip": "own"}[which]
+	for _, c := range d.DevInfo().Clusters {
+		for _, l := range c.Listeners {
+			if len(l.Errors) > 0 {
+				return nil, "", errors.New(strings.Join(l.Errors, "; "))
+			}
+			if l.Name != name {
+				continue
+			}
+			if len(l.Brokers) != brokers || l.Bootstrap == "" {
+				return nil, "", fmt.Errorf("listener set %s serves %d of %d brokers", l.Name, len(l.Brokers), brokers)
+			}
+			boot := strings.Split(l.Bootstrap, ",")
+			return boot, fmt.Sprintf("%s listener set %q (%s)", l.Strategy, l.Name, l.Bootstrap), nil
+		}
+	}
+	return nil, "", fmt.Errorf("no listener set %q", name)
+}
+
+func (e *env) close() {
+	if e.daemon != nil {
+		e.daemon.Close()
+	}
+	if e.upstream != nil {
+		e.upstream.Close()
+	}
+	if e.stateDir != "" {
+		os.RemoveAll(e.stateDir)
+	}
+}
+
+// freePortRange finds n consecutive free ports on 127.0.0.1, below the
+// usual ephemeral range so that outgoing connections do not take them.
+func freePortRange(n int) (int, error) {
+	for try := 0; try < 200; try++ {
+		first := 20000 + rand.IntN(12000-n)
+		if canListen(n, func(i int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(first+i)) }) {
+			return first, nil
+		}
+	}
+	return 0, errors.New("no free range of ports on 127.0.0.1")
+}
+
+// freeIPBlock finds a 127.x.y.1 block of n addresses that are free at one
+// port (the ip-per-broker listener set listens on FirstIP+i:Port).
+func freeIPBlock(n int) (netip.Addr, int, error) {
+	for try := 0; try < 200; try++ {
+		first := netip.AddrFrom4([4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), 1})
+		port := 20000 + rand.IntN(12000)
+		if canListen(n, func(i int) string {
+			a := first
+			for range i {
+				a = a.Next()
+			}
+			return net.JoinHostPort(a.String(), strconv.Itoa(port))
+		}) {
+			return first, port, nil
+		}
+	}
+	return netip.Addr{}, 0, errors.New("no free block of loopback addresses")
+}
+
+// canListen reports whether all n addresses can be listened on now.
+func canListen(n int, addr func(int) string) bool {
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for i := 0; i < n; i++ {
+		ln, err := net.Listen("tcp", addr(i))
+		if err != nil {
+			return false
+		}
+		lns = append(lns, ln)
+	}
+	return true
+}
+
+var discardLogger = slog.New(slog.DiscardHandler)
