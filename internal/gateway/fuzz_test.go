@@ -31,7 +31,6 @@ import (
 // fuzzAPI is the gateway's API table, shared by the targets (read only).
 var fuzzAPI = newAPITable()
 
-
 // ---------------------------------------------------------------------------
 // FuzzRequestHeader
 
