@@ -337,7 +337,7 @@ func BenchmarkCopyFrame(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := copyFrame(w, r, size); err != nil {
+				if err := copyFrame(w, r, size, nil, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -353,7 +353,7 @@ func TestCopyFrameDoesNotAllocate(t *testing.T) {
 	r := bufio.NewReaderSize(&benchRepeatReader{frame: frame}, ioBufferSize)
 	w := bufio.NewWriterSize(io.Discard, ioBufferSize)
 	if n := testing.AllocsPerRun(100, func() {
-		if err := copyFrame(w, r, size); err != nil {
+		if err := copyFrame(w, r, size, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}); n != 0 {

@@ -274,9 +274,9 @@ func FuzzTagScan(f *testing.F) {
 		var has bool
 		var err error
 		if fetch {
-			has, err = fetchHasEndpoints(body)
+			_, has, err = fetchTags(body)
 		} else {
-			has, err = produceHasEndpoints(body, version)
+			_, has, err = produceTags(body, version)
 		}
 		if err != nil && !errors.Is(err, errFrame) {
 			t.Fatalf("got error %v; want one wrapping errFrame", err)
@@ -514,9 +514,11 @@ func TestTagScanAgreesWithKmsg(t *testing.T) {
 			var err error
 			scan := func(body []byte) (bool, error) {
 				if tc.fetch {
-					return fetchHasEndpoints(body)
+					_, has, err := fetchTags(body)
+					return has, err
 				}
-				return produceHasEndpoints(body, tc.version)
+				_, has, err := produceTags(body, tc.version)
+				return has, err
 			}
 			has, err = scan(tc.body)
 			if err != nil {

@@ -25,19 +25,10 @@ func (g *Gateway) rewriteResponse(set *listenerSet, r inflight, frame []byte) (o
 			return nil, err
 		}
 	}
-	body := frame[hdr:]
 	if r.mode == respScanTags {
-		var has bool
-		switch r.key {
-		case int16(kmsg.Produce):
-			has, err = produceHasEndpoints(body, r.version)
-		case int16(kmsg.Fetch):
-			has, err = fetchHasEndpoints(body)
-		}
-		if err != nil || !has {
-			return frame, err
-		}
+		return g.rewriteScanned(set, r, frame)
 	}
+	body := frame[hdr:]
 	resp := kmsg.ResponseForKey(r.key)
 	resp.SetVersion(r.version)
 	if r.key == int16(kmsg.ApiVersions) {
@@ -70,10 +61,6 @@ func (g *Gateway) rewrite(set *listenerSet, resp kmsg.Response) bool {
 		return rewriteDescribeConfigs(resp)
 	case *kmsg.DescribeClusterResponse:
 		return set.rewriteDescribeCluster(resp)
-	case *kmsg.ProduceResponse:
-		return set.rewriteProduce(resp)
-	case *kmsg.FetchResponse:
-		return set.rewriteFetch(resp)
 	case *kmsg.ShareFetchResponse:
 		return set.rewriteShareFetch(resp)
 	case *kmsg.ShareAcknowledgeResponse:
@@ -99,4 +86,21 @@ func nodeEndpoints[T any](set *listenerSet, nodes []T, get func(*T) (int32, stri
 	}
 	clear(nodes[len(kept):])
 	return kept
+}
+
+// rewriteScanned rewrites the leader endpoints of a whole Produce or Fetch
+// response frame, keeping its length; a response without them is returned
+// as it came.
+func (g *Gateway) rewriteScanned(set *listenerSet, r inflight, frame []byte) ([]byte, error) {
+	off, has, err := g.scanTail(r, frame)
+	if err != nil || !has {
+		return frame, err
+	}
+	section, err := set.rewriteEndpointTags(r, frame[off:], false)
+	if err != nil {
+		return nil, err
+	}
+	out := append(frame[:off:off], section...)
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	return out, nil
 }

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"path/filepath"
 	"strconv"
@@ -302,5 +304,59 @@ func TestDescribeConfigsWithholdsBrokerAddresses(t *testing.T) {
 		if tv := got.Resources[1].Configs[0].Value; tv == nil || *tv != "topic-level value" {
 			t.Errorf("v%d: a topic config changed", v)
 		}
+	}
+}
+
+// A large Fetch response streams to the client before its end is read, so
+// its leader endpoints are rewritten in as many bytes as they had: padded
+// when the gateway's addresses are shorter, dropped when they would not fit.
+func TestStreamedFetchEndpointsKeepTheirLength(t *testing.T) {
+	g, set := testSet(t)
+	records := bytes.Repeat([]byte("r"), 3*holdBack)
+	cases := []struct {
+		name        string
+		upHost      string
+		wantBrokers int
+	}{
+		{"shorter addresses are padded", "upstream-broker-1.internal.example", 2},
+		{"longer addresses are dropped", "10.9.8.7", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := kmsg.NewPtrFetchResponse()
+			r.SetVersion(17)
+			r.Topics = []kmsg.FetchResponseTopic{{Partitions: []kmsg.FetchResponseTopicPartition{
+				{Partition: 0, RecordBatches: records},
+				{Partition: 1, ErrorCode: 6, CurrentLeader: kmsg.FetchResponseTopicPartitionCurrentLeader{LeaderID: 2, LeaderEpoch: 3}},
+			}}}
+			r.Brokers = []kmsg.FetchResponseBroker{{NodeID: 1, Host: c.upHost, Port: 9092}, {NodeID: 2, Host: c.upHost, Port: 9093}}
+			in := frame(r, 5)
+			var out bytes.Buffer
+			s := &session{gw: g, set: set, ur: bufio.NewReader(bytes.NewReader(in)), cw: bufio.NewWriter(&out)}
+			if err := s.forwardScanned(inflight{key: 1, version: 17, correlation: 5, mode: respScanTags}, len(in)-4); err != nil {
+				t.Fatal(err)
+			}
+			s.cw.Flush()
+			if out.Len() != len(in) {
+				t.Fatalf("got %d bytes; want %d", out.Len(), len(in))
+			}
+			if bytes.Contains(out.Bytes(), []byte(c.upHost)) {
+				t.Errorf("the upstream host leaked")
+			}
+			got := kmsg.NewPtrFetchResponse()
+			got.SetVersion(17)
+			decode(t, out.Bytes(), got)
+			if !bytes.Equal(got.Topics[0].Partitions[0].RecordBatches, records) {
+				t.Errorf("records changed")
+			}
+			if len(got.Brokers) != c.wantBrokers {
+				t.Fatalf("got %d brokers; want %d", len(got.Brokers), c.wantBrokers)
+			}
+			for _, b := range got.Brokers {
+				if b.Host != "gw.example" || b.Port != 14000+b.NodeID {
+					t.Errorf("broker %d at %s:%d; want gw.example:%d", b.NodeID, b.Host, b.Port, 14000+b.NodeID)
+				}
+			}
+		})
 	}
 }

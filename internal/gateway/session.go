@@ -32,6 +32,10 @@ type session struct {
 	ur *bufio.Reader
 	uw *bufio.Writer
 
+	// The plain TCP connections under client and up, for splicing; nil
+	// when either side is TLS.
+	clientTCP, upTCP *net.TCPConn
+
 	inflight chan inflight
 	buf      []byte // scratch for responses that are read whole
 
@@ -54,7 +58,7 @@ const (
 )
 
 func newSession(gw *Gateway, set *listenerSet, client, up net.Conn) *session {
-	return &session{
+	s := &session{
 		gw:       gw,
 		set:      set,
 		log:      gw.log.With("listener", set.name, "client", client.RemoteAddr().String()),
@@ -67,6 +71,12 @@ func newSession(gw *Gateway, set *listenerSet, client, up net.Conn) *session {
 		inflight: make(chan inflight, maxInflight),
 		dead:     make(chan struct{}),
 	}
+	ct, cok := client.(*net.TCPConn)
+	ut, uok := up.(*net.TCPConn)
+	if cok && uok {
+		s.clientTCP, s.upTCP = ct, ut
+	}
+	return s
 }
 
 // run serves the session until either side closes or a frame is bad.
@@ -138,7 +148,7 @@ func (s *session) readRequests() error {
 				return err
 			}
 		}
-		if err := copyFrame(s.uw, s.cr, int(h.size)); err != nil {
+		if err := copyFrame(s.uw, s.cr, int(h.size), s.upTCP, s.clientTCP); err != nil {
 			return fmt.Errorf("forwarding request: %w", err)
 		}
 		if s.cr.Buffered() == 0 {
@@ -206,8 +216,11 @@ func (s *session) forwardResponse(r inflight) error {
 	if corr := int32(binary.BigEndian.Uint32(b[4:])); corr != r.correlation {
 		return fmt.Errorf("upstream: %w: response correlation id %d, expected %d", errFrame, corr, r.correlation)
 	}
-	if r.mode == respPass {
-		return copyFrame(s.cw, s.ur, int(size))
+	switch r.mode {
+	case respPass:
+		return copyFrame(s.cw, s.ur, int(size), s.clientTCP, s.upTCP)
+	case respScanTags:
+		return s.forwardScanned(r, int(size))
 	}
 	frame, err := s.readFrame(int(size))
 	if err != nil {
@@ -224,19 +237,105 @@ func (s *session) forwardResponse(r inflight) error {
 // readFrame reads a whole frame (length included) into the session's
 // scratch buffer.
 func (s *session) readFrame(size int) ([]byte, error) {
-	n := 4 + size
+	buf := s.scratch(4 + size)
+	_, err := io.ReadFull(s.ur, buf)
+	return buf, err
+}
+
+// maxKeptScratch is the largest scratch buffer a session keeps between
+// responses; a larger one is dropped after use.
+const maxKeptScratch = 1 << 20
+
+func (s *session) scratch(n int) []byte {
 	if cap(s.buf) < n {
 		s.buf = make([]byte, n)
 	}
-	s.buf = s.buf[:n]
-	_, err := io.ReadFull(s.ur, s.buf)
-	return s.buf, err
+	return s.buf[:n]
 }
 
+func (s *session) dropLargeScratch() {
+	if cap(s.buf) > maxKeptScratch {
+		s.buf = nil
+	}
+}
+
+// forwardScanned streams a Produce or Fetch response that may carry leader
+// endpoints to the client as it arrives, holding back its tail until the
+// whole response is in; then it rewrites the endpoints, if any, in place.
+func (s *session) forwardScanned(r inflight, size int) error {
+	defer s.dropLargeScratch()
+	buf := s.scratch(4 + size)
+	got, sent := 0, 0
+	for got < len(buf) {
+		n, err := s.ur.Read(buf[got:])
+		got += n
+		if err != nil && got < len(buf) {
+			return fmt.Errorf("upstream: %w", err)
+		}
+		if safe := got - holdBack; safe > sent {
+			if _, err := s.cw.Write(buf[sent:safe]); err != nil {
+				return fmt.Errorf("client: %w", err)
+			}
+			sent = safe
+		}
+	}
+	off, has, err := s.gw.scanTail(r, buf)
+	if err != nil {
+		return fmt.Errorf("upstream %s v%d response: %w", kmsg.NameForKey(r.key), r.version, err)
+	}
+	if !has {
+		_, err := s.cw.Write(buf[sent:])
+		return err
+	}
+	if sent == 0 {
+		// Nothing has gone out: the response may change length.
+		out, err := s.gw.rewriteScanned(s.set, r, buf)
+		if err != nil {
+			return fmt.Errorf("upstream %s v%d response: %w", kmsg.NameForKey(r.key), r.version, err)
+		}
+		_, err = s.cw.Write(out)
+		return err
+	}
+	if off < sent {
+		return fmt.Errorf("upstream %s v%d response: %w: its leader endpoints are larger than the %d bytes the gateway holds back", kmsg.NameForKey(r.key), r.version, errFrame, holdBack)
+	}
+	section, err := s.set.rewriteEndpointTags(r, buf[off:], true)
+	if err != nil {
+		return fmt.Errorf("upstream %s v%d response: %w", kmsg.NameForKey(r.key), r.version, err)
+	}
+	if _, err := s.cw.Write(buf[sent:off]); err != nil {
+		return err
+	}
+	_, err = s.cw.Write(section)
+	return err
+}
+
+// spliceMin is the size from which a pass-through frame between two plain
+// TCP connections is moved by the kernel (splice) instead of through the
+// session's buffers.
+const spliceMin = 64 << 10
+
 // copyFrame moves one frame (its 4 length bytes and size more) from r to w
-// through their buffers, without allocating.
-func copyFrame(w *bufio.Writer, r *bufio.Reader, size int) error {
+// through their buffers, without allocating. When both sides are plain TCP
+// (dst and src not nil) the remainder of a large frame is spliced.
+func copyFrame(w *bufio.Writer, r *bufio.Reader, size int, dst, src *net.TCPConn) error {
 	left := 4 + size
+	for left > 0 && r.Buffered() > 0 {
+		n := min(r.Buffered(), left)
+		b, _ := r.Peek(n)
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		r.Discard(n)
+		left -= n
+	}
+	if left >= spliceMin && dst != nil && src != nil {
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		_, err := io.CopyN(dst, src, int64(left))
+		return err
+	}
 	for left > 0 {
 		if r.Buffered() == 0 {
 			if _, err := r.Peek(1); err != nil {
