@@ -5,16 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"net"
-	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkalink/kafkalink/internal/daemon"
+	"github.com/kafkalink/kafkalink/internal/freeport"
 )
 
 // env is one benchmark's world: the embedded upstream and a daemon in front
@@ -53,11 +50,11 @@ func startEnv(ctx context.Context, o Options) (_ *env, err error) {
 	// reports a listener error, and we try other addresses.
 	var lastErr error
 	for attempt := 0; attempt < 8; attempt++ {
-		firstPort, err := freePortRange(o.Brokers)
+		firstPort, err := freeport.Range(o.Brokers)
 		if err != nil {
 			return nil, err
 		}
-		firstIP, ipPort, err := freeIPBlock(o.Brokers)
+		firstIP, ipPort, err := freeport.IPBlock(o.Brokers)
 		if err != nil {
 			return nil, err
 		}
@@ -126,55 +123,6 @@ func (e *env) close() {
 	if e.stateDir != "" {
 		os.RemoveAll(e.stateDir)
 	}
-}
-
-// freePortRange finds n consecutive free ports on 127.0.0.1, below the
-// usual ephemeral range so that outgoing connections do not take them.
-func freePortRange(n int) (int, error) {
-	for try := 0; try < 200; try++ {
-		first := 20000 + rand.IntN(12000-n)
-		if canListen(n, func(i int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(first+i)) }) {
-			return first, nil
-		}
-	}
-	return 0, errors.New("no free range of ports on 127.0.0.1")
-}
-
-// freeIPBlock finds a 127.x.y.1 block of n addresses that are free at one
-// port (the ip-per-broker listener set listens on FirstIP+i:Port).
-func freeIPBlock(n int) (netip.Addr, int, error) {
-	for try := 0; try < 200; try++ {
-		first := netip.AddrFrom4([4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), 1})
-		port := 20000 + rand.IntN(12000)
-		if canListen(n, func(i int) string {
-			a := first
-			for range i {
-				a = a.Next()
-			}
-			return net.JoinHostPort(a.String(), strconv.Itoa(port))
-		}) {
-			return first, port, nil
-		}
-	}
-	return netip.Addr{}, 0, errors.New("no free block of loopback addresses")
-}
-
-// canListen reports whether all n addresses can be listened on now.
-func canListen(n int, addr func(int) string) bool {
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	for i := 0; i < n; i++ {
-		ln, err := net.Listen("tcp", addr(i))
-		if err != nil {
-			return false
-		}
-		lns = append(lns, ln)
-	}
-	return true
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)

@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafkalink/kafkalink/internal/freeport"
 )
 
 type lockedBuffer struct {
@@ -31,39 +31,23 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func freePorts(t *testing.T, n int) int {
-	t.Helper()
-	for try := 0; try < 200; try++ {
-		base := 20000 + rand.IntN(40000)
-		var lns []net.Listener
-		for i := 0; i < n; i++ {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
-			if err != nil {
-				break
-			}
-			lns = append(lns, ln)
-		}
-		for _, ln := range lns {
-			ln.Close()
-		}
-		if len(lns) == n {
-			return base
-		}
-	}
-	t.Fatalf("no %d free consecutive ports", n)
-	return 0
-}
-
 // `kafkalink dev` tells a person what to connect to, writes dev.json, and
 // stops cleanly on Ctrl-C.
 func TestDevStopsCleanlyOnInterrupt(t *testing.T) {
 	dir := t.TempDir()
-	first := freePorts(t, 10)
+	first, err := freeport.Range(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip, port, err := freeport.IPBlock(3)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr lockedBuffer
 	code := make(chan int, 1)
 	go func() {
 		code <- Main([]string{"dev", "--state-dir", dir, "--first-port", fmt.Sprint(first), "--last-port", fmt.Sprint(first + 9),
-			"--first-ip", fmt.Sprintf("127.%d.%d.1", 2+rand.IntN(250), rand.IntN(256)), "--ip-port", fmt.Sprint(freePorts(t, 1))}, &stdout, &stderr)
+			"--first-ip", ip.String(), "--ip-port", fmt.Sprint(port)}, &stdout, &stderr)
 	}()
 	deadline := time.After(30 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)

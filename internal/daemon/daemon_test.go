@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,42 +14,26 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafkalink/kafkalink/internal/config"
+	"github.com/kafkalink/kafkalink/internal/freeport"
 )
 
-// freePorts finds n consecutive free ports on 127.0.0.1.
 func freePorts(t *testing.T, n int) int {
 	t.Helper()
-	for try := 0; try < 200; try++ {
-		base := 20000 + rand.IntN(40000)
-		var lns []net.Listener
-		for i := 0; i < n; i++ {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
-			if err != nil {
-				break
-			}
-			lns = append(lns, ln)
-		}
-		for _, ln := range lns {
-			ln.Close()
-		}
-		if len(lns) == n {
-			return base
-		}
+	first, err := freeport.Range(n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no %d free consecutive ports", n)
-	return 0
+	return first
 }
 
 func devOptions(t *testing.T, dir string) DevOptions {
 	t.Helper()
 	first := freePorts(t, 10)
-	return DevOptions{
-		StateDir:  dir,
-		FirstPort: first,
-		LastPort:  first + 9,
-		FirstIP:   fmt.Sprintf("127.%d.%d.1", 2+rand.IntN(250), rand.IntN(256)),
-		IPPort:    freePorts(t, 1),
+	ip, port, err := freeport.IPBlock(3)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return DevOptions{StateDir: dir, FirstPort: first, LastPort: first + 9, FirstIP: ip.String(), IPPort: port}
 }
 
 func readDevJSON(t *testing.T, dir string) DevInfo {

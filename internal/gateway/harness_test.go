@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkalink/kafkalink/internal/brokermap"
+	"github.com/kafkalink/kafkalink/internal/freeport"
 	"github.com/kafkalink/kafkalink/internal/gateway"
 	"github.com/kafkalink/kafkalink/internal/pki"
 	"github.com/kafkalink/kafkalink/internal/store"
@@ -89,7 +88,11 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	t.Cleanup(func() { st.Close() })
 	first := freePortRange(t, cfg.capacity)
 	h.ports = brokermap.Ports{BindHost: "127.0.0.1", FirstPort: first, LastPort: first + cfg.capacity - 1}
-	h.ips = brokermap.IPs{FirstIP: randomLoopbackBase(), Count: cfg.capacity, Port: freePortRange(t, 1)}
+	ip, port, err := freeport.IPBlock(cfg.capacity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ips = brokermap.IPs{FirstIP: ip, Count: cfg.capacity, Port: port}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(h.logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.gw = gateway.New(gateway.Options{Store: st, Logger: log, MaxFrameBytes: cfg.maxFrame})
 	t.Cleanup(h.gw.Close)
@@ -179,31 +182,11 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // freePortRange finds n consecutive free ports on 127.0.0.1.
 func freePortRange(t *testing.T, n int) int {
 	t.Helper()
-	for try := 0; try < 200; try++ {
-		base := 20000 + rand.IntN(40000)
-		ok := true
-		var lns []net.Listener
-		for i := 0; i < n; i++ {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			lns = append(lns, ln)
-		}
-		for _, ln := range lns {
-			ln.Close()
-		}
-		if ok {
-			return base
-		}
+	first, err := freeport.Range(n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no %d free consecutive ports", n)
-	return 0
-}
-
-func randomLoopbackBase() netip.Addr {
-	return netip.AddrFrom4([4]byte{127, byte(2 + rand.IntN(250)), byte(rand.IntN(256)), 1})
+	return first
 }
 
 // requireTool finds a command-line tool; in CI its absence fails the test.

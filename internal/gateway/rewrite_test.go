@@ -65,15 +65,9 @@ func TestRewriteEveryBrokerNamingResponse(t *testing.T) {
 	g, s := testSet(t)
 	const up = "10.9.8.7"
 	rack := kmsg.StringPtr("r1")
-	type node struct {
-		id   int32
-		host string
-		port int32
-	}
 	cases := []struct {
 		name    string
 		resp    func(v int16) kmsg.Response
-		nodes   func(kmsg.Response) []node
 		minV    int16
 		wantLen int // brokers expected after rewrite (the unknown broker 9 is dropped)
 	}{
@@ -81,21 +75,11 @@ func TestRewriteEveryBrokerNamingResponse(t *testing.T) {
 			r := kmsg.NewPtrMetadataResponse()
 			r.Brokers = []kmsg.MetadataResponseBroker{{NodeID: 1, Host: up, Port: 9092, Rack: rack}, {NodeID: 9, Host: "", Port: 9092}, {NodeID: 3, Host: up, Port: 9094}}
 			return r
-		}, func(r kmsg.Response) (out []node) {
-			for _, b := range r.(*kmsg.MetadataResponse).Brokers {
-				out = append(out, node{b.NodeID, b.Host, b.Port})
-			}
-			return
 		}, 0, 2},
 		{"DescribeCluster", func(v int16) kmsg.Response {
 			r := kmsg.NewPtrDescribeClusterResponse()
 			r.Brokers = []kmsg.DescribeClusterResponseBroker{{NodeID: 2, Host: up, Port: 9092}, {NodeID: 9, Host: "", Port: 1}}
 			return r
-		}, func(r kmsg.Response) (out []node) {
-			for _, b := range r.(*kmsg.DescribeClusterResponse).Brokers {
-				out = append(out, node{b.NodeID, b.Host, b.Port})
-			}
-			return
 		}, 0, 1},
 		{"Produce", func(v int16) kmsg.Response {
 			r := kmsg.NewPtrProduceResponse()
@@ -103,11 +87,6 @@ func TestRewriteEveryBrokerNamingResponse(t *testing.T) {
 				ErrorRecords: []kmsg.ProduceResponseTopicPartitionErrorRecord{{RelativeOffset: 1, ErrorMessage: kmsg.StringPtr("x")}}}}}}
 			r.Brokers = []kmsg.ProduceResponseBroker{{NodeID: 3, Host: up, Port: 9092, Rack: rack}, {NodeID: 9, Host: ""}}
 			return r
-		}, func(r kmsg.Response) (out []node) {
-			for _, b := range r.(*kmsg.ProduceResponse).Brokers {
-				out = append(out, node{b.NodeID, b.Host, b.Port})
-			}
-			return
 		}, 10, 1},
 		{"Fetch", func(v int16) kmsg.Response {
 			r := kmsg.NewPtrFetchResponse()
@@ -115,31 +94,16 @@ func TestRewriteEveryBrokerNamingResponse(t *testing.T) {
 				AbortedTransactions: []kmsg.FetchResponseTopicPartitionAbortedTransaction{{ProducerID: 1, FirstOffset: 2}}, RecordBatches: []byte("records")}}}}
 			r.Brokers = []kmsg.FetchResponseBroker{{NodeID: 1, Host: up, Port: 9092}, {NodeID: 2, Host: up, Port: 9093}}
 			return r
-		}, func(r kmsg.Response) (out []node) {
-			for _, b := range r.(*kmsg.FetchResponse).Brokers {
-				out = append(out, node{b.NodeID, b.Host, b.Port})
-			}
-			return
 		}, 16, 2},
 		{"ShareFetch", func(v int16) kmsg.Response {
 			r := kmsg.NewPtrShareFetchResponse()
 			r.NodeEndpoints = []kmsg.ShareFetchResponseNodeEndpoint{{NodeID: 2, Host: up, Port: 9092}, {NodeID: 9, Host: ""}}
 			return r
-		}, func(r kmsg.Response) (out []node) {
-			for _, b := range r.(*kmsg.ShareFetchResponse).NodeEndpoints {
-				out = append(out, node{b.NodeID, b.Host, b.Port})
-			}
-			return
 		}, 0, 1},
 		{"ShareAcknowledge", func(v int16) kmsg.Response {
 			r := kmsg.NewPtrShareAcknowledgeResponse()
 			r.NodeEndpoints = []kmsg.ShareAcknowledgeResponseNodeEndpoint{{NodeID: 1, Host: up, Port: 9092}}
 			return r
-		}, func(r kmsg.Response) (out []node) {
-			for _, b := range r.(*kmsg.ShareAcknowledgeResponse).NodeEndpoints {
-				out = append(out, node{b.NodeID, b.Host, b.Port})
-			}
-			return
 		}, 0, 1},
 	}
 	want := map[int32]string{1: "gw.example:14001", 2: "gw.example:14002", 3: "gw.example:14003"}
@@ -162,7 +126,7 @@ func TestRewriteEveryBrokerNamingResponse(t *testing.T) {
 			got := kmsg.ResponseForKey(key)
 			got.SetVersion(v)
 			decode(t, out, got)
-			nodes := c.nodes(got)
+			nodes, _ := brokerList(got)
 			if len(nodes) != c.wantLen {
 				t.Errorf("%s v%d: got %d brokers; want %d", c.name, v, len(nodes), c.wantLen)
 			}
