@@ -83,6 +83,7 @@ func dev(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.LastPort, "last-port", 0, "last port of the port-per-broker listener set (default first+99)")
 	fs.StringVar(&o.FirstIP, "first-ip", "127.0.1.1", "first address of the ip-per-broker listener set")
 	fs.IntVar(&o.IPPort, "ip-port", 9092, "port of the ip-per-broker listener set")
+	fs.StringVar(&o.APIListen, "api-listen", "127.0.0.1:7090", "address of the AWS-protocol front door (sts, iam)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -20,10 +20,14 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	StateDir      string    `yaml:"state_dir"`
-	LogLevel      string    `yaml:"log_level,omitempty"`       // debug, info, warn, error
-	MaxFrameBytes int32     `yaml:"max_frame_bytes,omitempty"` // default 100 MiB
-	Clusters      []Cluster `yaml:"clusters"`
+	StateDir      string `yaml:"state_dir"`
+	LogLevel      string `yaml:"log_level,omitempty"`       // debug, info, warn, error
+	MaxFrameBytes int32  `yaml:"max_frame_bytes,omitempty"` // default 100 MiB
+	Region        string `yaml:"region,omitempty"`          // default us-east-1
+	// APIListen is the address of the AWS-protocol front door (sts, iam,
+	// …); empty means no front door.
+	APIListen string    `yaml:"api_listen,omitempty"`
+	Clusters  []Cluster `yaml:"clusters"`
 }
 
 // Cluster is one upstream cluster fronted by kafkalink.
@@ -77,6 +81,9 @@ func Load(path string) (*Config, error) {
 	}
 	if c.StateDir == "" {
 		c.StateDir = ".kafkalink"
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
 	}
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)

@@ -8,14 +8,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafkalink/kafkalink/internal/config"
+	"github.com/kafkalink/kafkalink/internal/controlplane"
 	"github.com/kafkalink/kafkalink/internal/gateway"
+	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/store"
 	"github.com/kafkalink/kafkalink/internal/upstream"
 )
@@ -28,9 +33,14 @@ type Daemon struct {
 	gw      *gateway.Gateway
 	clients []*kgo.Client
 
-	embedded *kfake.Cluster // dev mode's upstream, nil otherwise
-	changed  chan struct{}  // signalled when listener addresses change
-	done     chan struct{}  // closed by Close
+	iam     *iam.Service
+	api     *http.Server
+	apiAddr string // the front door's address, "" when there is none
+
+	embedded    *kfake.Cluster // dev mode's upstream, nil otherwise
+	devAccounts []DevAccount
+	changed     chan struct{} // signalled when listener addresses change
+	done        chan struct{} // closed by Close
 }
 
 // Options are what a Daemon needs besides its configuration.
@@ -63,6 +73,29 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 			}
 		},
 	})
+	key, err := iam.LoadKey(cfg.StateDir)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if d.iam, err = iam.New(st, key, nil); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if cfg.APIListen != "" {
+		ln, err := net.Listen("tcp", cfg.APIListen)
+		if err != nil {
+			d.Close()
+			return nil, fmt.Errorf("daemon: api: %w", err)
+		}
+		region := cfg.Region
+		if region == "" {
+			region = "us-east-1"
+		}
+		d.apiAddr = ln.Addr().String()
+		d.api = &http.Server{Handler: controlplane.New(d.iam, region, o.Logger), ReadHeaderTimeout: 10 * time.Second}
+		go d.api.Serve(ln)
+	}
 	for _, cl := range cfg.Clusters {
 		if err := d.addCluster(ctx, cl); err != nil {
 			d.Close()
@@ -105,12 +138,21 @@ func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) error {
 // Gateway returns the daemon's gateway.
 func (d *Daemon) Gateway() *gateway.Gateway { return d.gw }
 
+// IAM returns the daemon's identity and access management.
+func (d *Daemon) IAM() *iam.Service { return d.iam }
+
+// APIAddr is the front door's address, "" when there is none.
+func (d *Daemon) APIAddr() string { return d.apiAddr }
+
 // Embedded returns dev mode's embedded upstream cluster, or nil.
 func (d *Daemon) Embedded() *kfake.Cluster { return d.embedded }
 
 // Close stops everything the daemon started.
 func (d *Daemon) Close() error {
 	close(d.done)
+	if d.api != nil {
+		d.api.Close()
+	}
 	if d.gw != nil {
 		d.gw.Close()
 	}

@@ -26,6 +26,7 @@ type DevOptions struct {
 	LastPort  int    // default FirstPort+99
 	FirstIP   string // ip-per-broker first address, default 127.0.1.1
 	IPPort    int    // ip-per-broker port, default 9092
+	APIListen string // the AWS-protocol front door, default 127.0.0.1:7090
 }
 
 func (o *DevOptions) defaults() {
@@ -47,6 +48,9 @@ func (o *DevOptions) defaults() {
 	if o.IPPort == 0 {
 		o.IPPort = 9092
 	}
+	if o.APIListen == "" {
+		o.APIListen = "127.0.0.1:7090"
+	}
 }
 
 // DevConfig is the configuration `kafkalink dev` serves: one cluster named
@@ -55,7 +59,9 @@ func (o *DevOptions) defaults() {
 func DevConfig(o DevOptions, upstreamAddrs []string) *config.Config {
 	o.defaults()
 	return &config.Config{
-		StateDir: o.StateDir,
+		StateDir:  o.StateDir,
+		Region:    DevRegion,
+		APIListen: o.APIListen,
 		Clusters: []config.Cluster{{
 			Name:     "dev",
 			Upstream: upstream.Config{Bootstrap: upstreamAddrs},
@@ -89,6 +95,10 @@ func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.embedded = kc
+	if err := d.ensureDevAccounts(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
 	if err := d.WriteDevJSON(); err != nil {
 		d.Close()
 		return nil, err
@@ -111,6 +121,21 @@ func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
 // DevInfo is dev.json: what programs connect to.
 type DevInfo struct {
 	Clusters []DevCluster `json:"clusters"`
+	API      string       `json:"api,omitempty"` // http://host:port of the front door
+	Region   string       `json:"region,omitempty"`
+	Accounts []DevAccount `json:"accounts,omitempty"`
+	// AWSConfigFile and AWSCredentialsFile hold the profiles kl-a and
+	// kl-b, for AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
+	AWSConfigFile      string `json:"aws_config_file,omitempty"`
+	AWSCredentialsFile string `json:"aws_credentials_file,omitempty"`
+}
+
+// DevAccount is a demo account with administrator (root) access keys.
+type DevAccount struct {
+	ID              string `json:"id"`
+	Profile         string `json:"profile"`
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
 }
 
 // DevCluster is one cluster in dev.json.
@@ -132,7 +157,15 @@ type DevListener struct {
 
 // DevInfo describes what the daemon serves, as dev.json does.
 func (d *Daemon) DevInfo() DevInfo {
-	var info DevInfo
+	info := DevInfo{Accounts: d.devAccounts}
+	if d.apiAddr != "" {
+		info.API = "http://" + d.apiAddr
+		info.Region = d.cfg.Region
+	}
+	if len(d.devAccounts) > 0 {
+		info.AWSConfigFile = filepath.Join(d.cfg.StateDir, "aws-config")
+		info.AWSCredentialsFile = filepath.Join(d.cfg.StateDir, "aws-credentials")
+	}
 	for _, cs := range d.gw.Status() {
 		dc := DevCluster{Name: cs.Name, Upstream: []string{}}
 		for _, a := range cs.Upstream {
@@ -188,8 +221,58 @@ func (d *Daemon) PrintDevBanner(w io.Writer) {
 			}
 		}
 	}
+	if info.API != "" {
+		fmt.Fprintf(w, "\nAWS APIs (sts, iam) at %s; demo accounts:\n", info.API)
+		for _, a := range info.Accounts {
+			fmt.Fprintf(w, "  %s  profile %s  access key %s\n", a.ID, a.Profile, a.AccessKeyID)
+		}
+		fmt.Fprintf(w, "  AWS_CONFIG_FILE=%s AWS_SHARED_CREDENTIALS_FILE=%s aws --profile kl-a --endpoint-url %s sts get-caller-identity\n",
+			info.AWSConfigFile, info.AWSCredentialsFile, info.API)
+	}
 	if first != "" {
 		fmt.Fprintf(w, "\nTry it:\n  kcat -b %s -L\n  echo hello | kcat -b %s -t demo -P\n  kcat -b %s -t demo -C -e\n", first, first, first)
 	}
 	fmt.Fprintf(w, "\nFor programs: %s\nPress Ctrl-C to stop.\n", filepath.Join(d.cfg.StateDir, "dev.json"))
+}
+
+// DevRegion is the region `kafkalink dev` serves.
+const DevRegion = "us-east-1"
+
+// devAccountIDs are the demo accounts: the cluster owner and a client.
+var devAccountIDs = [...]struct{ id, profile string }{{"111111111111", "kl-a"}, {"222222222222", "kl-b"}}
+
+// ensureDevAccounts creates the demo accounts (or finds them after a
+// restart), and writes an AWS CLI config and credentials file pair with a
+// profile for each.
+func (d *Daemon) ensureDevAccounts(ctx context.Context) error {
+	var cfgFile, credFile strings.Builder
+	for _, a := range devAccountIDs {
+		var keyID, secret string
+		if _, err := d.iam.Account(ctx, a.id); err == nil {
+			keys, err := d.iam.AccessKeys(ctx, a.id, "")
+			if err != nil || len(keys) == 0 {
+				return fmt.Errorf("dev: account %s has no root access key", a.id)
+			}
+			keyID = keys[0].ID
+			if secret, _, _, err = d.iam.Secret(ctx, keyID); err != nil {
+				return fmt.Errorf("dev: %w", err)
+			}
+		} else {
+			_, creds, err := d.iam.CreateAccount(ctx, a.id)
+			if err != nil {
+				return fmt.Errorf("dev: %w", err)
+			}
+			keyID, secret = creds.AccessKeyID, creds.SecretAccessKey
+		}
+		d.devAccounts = append(d.devAccounts, DevAccount{ID: a.id, Profile: a.profile, AccessKeyID: keyID, SecretAccessKey: secret})
+		fmt.Fprintf(&cfgFile, "[profile %s]\nregion = %s\noutput = json\nendpoint_url = http://%s\n\n", a.profile, d.cfg.Region, d.apiAddr)
+		fmt.Fprintf(&credFile, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", a.profile, keyID, secret)
+	}
+	if err := os.WriteFile(filepath.Join(d.cfg.StateDir, "aws-config"), []byte(cfgFile.String()), 0o600); err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(d.cfg.StateDir, "aws-credentials"), []byte(credFile.String()), 0o600); err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	return nil
 }
