@@ -1,5 +1,5 @@
-// Package cli is kafkalink's command line: `kafkalink dev`, and `kafkalink
-// serve`.
+// Package cli is kafkalink's command line: `kafkalink dev`, `serve`,
+// `bench`, `accounts` and `policy simulate`.
 package cli
 
 import (
@@ -24,9 +24,14 @@ Usage:
   kafkalink dev   [--state-dir DIR]     everything in one process, on an embedded 3-broker cluster
   kafkalink serve --config FILE         the gateway in front of the clusters a YAML file declares
   kafkalink bench [flags]               produce/consume throughput and latency, direct vs through the gateway
+  kafkalink accounts create|list        manage accounts in a state directory
+  kafkalink policy simulate [flags]     evaluate one request against IAM policies and explain the decision
 
 Run "kafkalink COMMAND -h" for a command's flags.
 `
+
+// errUsage reports a usage error that has been explained on stderr.
+var errUsage = errors.New("usage")
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
@@ -42,6 +47,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = serve(args[1:], stdout, stderr)
 	case "bench":
 		err = bench(args[1:], stdout, stderr)
+	case "accounts":
+		err = accounts(args[1:], stdout, stderr)
+	case "policy":
+		err = policyCmd(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -51,6 +60,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
+	}
+	if errors.Is(err, errUsage) {
+		return 2
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkalink: %v\n", err)

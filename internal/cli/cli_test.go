@@ -47,7 +47,7 @@ func TestDevStopsCleanlyOnInterrupt(t *testing.T) {
 	code := make(chan int, 1)
 	go func() {
 		code <- Main([]string{"dev", "--state-dir", dir, "--first-port", fmt.Sprint(first), "--last-port", fmt.Sprint(first + 9),
-			"--first-ip", ip.String(), "--ip-port", fmt.Sprint(port)}, &stdout, &stderr)
+			"--first-ip", ip.String(), "--ip-port", fmt.Sprint(port), "--api-listen", "127.0.0.1:0"}, &stdout, &stderr)
 	}()
 	deadline := time.After(30 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -89,6 +89,13 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve"}, 1, "--config FILE is required"},
 		{[]string{"serve", "--config", "/nonexistent.yaml"}, 1, "no such file"},
 		{[]string{"help"}, 0, "Usage"},
+		{[]string{"accounts"}, 2, "accounts create"},
+		{[]string{"accounts", "delete"}, 2, `unknown command "delete"`},
+		{[]string{"accounts", "create"}, 1, "--config FILE or --state-dir DIR is required"},
+		{[]string{"policy"}, 2, "policy simulate"},
+		{[]string{"policy", "simulate", "--action", "a:b"}, 2, "--principal ARN"},
+		{[]string{"policy", "simulate", "--principal", "bob", "--action", "a:b"}, 1, `principal "bob"`},
+		{[]string{"policy", "simulate", "--principal", "111111111111", "--action", "a:b", "--context", "novalue"}, 1, "want KEY=VALUE"},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer

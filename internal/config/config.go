@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"regexp"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -17,6 +18,8 @@ import (
 	"github.com/kafkalink/kafkalink/internal/brokermap"
 	"github.com/kafkalink/kafkalink/internal/upstream"
 )
+
+var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
 
 // Config is the whole configuration file.
 type Config struct {
@@ -26,8 +29,27 @@ type Config struct {
 	Region        string `yaml:"region,omitempty"`          // default us-east-1
 	// APIListen is the address of the AWS-protocol front door (sts, iam,
 	// …); empty means no front door.
-	APIListen string    `yaml:"api_listen,omitempty"`
-	Clusters  []Cluster `yaml:"clusters"`
+	APIListen string `yaml:"api_listen,omitempty"`
+	// Accounts are created at start when missing; their root credentials
+	// are written, as AWS CLI profiles, to aws-config and aws-credentials
+	// in the state directory.
+	Accounts []Account `yaml:"accounts,omitempty"`
+	Clusters []Cluster `yaml:"clusters"`
+}
+
+// Account is an account kafkalink keeps: a 12-digit id and the AWS CLI
+// profile name its root credentials are written under.
+type Account struct {
+	ID      string `yaml:"id"`
+	Profile string `yaml:"profile,omitempty"` // default "account-<id>"
+}
+
+// ProfileName is the account's AWS CLI profile.
+func (a Account) ProfileName() string {
+	if a.Profile != "" {
+		return a.Profile
+	}
+	return "account-" + a.ID
 }
 
 // Cluster is one upstream cluster fronted by kafkalink.
@@ -95,6 +117,16 @@ func Load(path string) (*Config, error) {
 func (c *Config) Validate() error {
 	if len(c.Clusters) == 0 {
 		return errors.New("no clusters")
+	}
+	ids, profiles := map[string]bool{}, map[string]bool{}
+	for i, a := range c.Accounts {
+		if !accountIDRe.MatchString(a.ID) {
+			return fmt.Errorf("account %d: id %q is not 12 digits", i, a.ID)
+		}
+		if ids[a.ID] || profiles[a.ProfileName()] {
+			return fmt.Errorf("account %s: id and profile must be unique", a.ID)
+		}
+		ids[a.ID], profiles[a.ProfileName()] = true, true
 	}
 	names := map[string]bool{}
 	for i := range c.Clusters {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkalink/kafkalink/internal/prereq"
+
 	"github.com/kafkalink/kafkalink/internal/controlplane"
 	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/store"
@@ -28,7 +30,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	requireTool(t, "aws")
+	prereq.Tool(t, "aws")
 	dir := t.TempDir()
 	st, err := store.OpenBolt(filepath.Join(dir, "state.db"))
 	if err != nil {
@@ -131,16 +133,6 @@ func get(m map[string]any, path ...string) any {
 		v = mm[p]
 	}
 	return v
-}
-
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (.ci/run installs it): %v", name, err)
-		}
-		t.Skipf("%s not installed; skipping (CI installs it)", name)
-	}
 }
 
 const (

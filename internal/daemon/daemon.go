@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -37,10 +36,10 @@ type Daemon struct {
 	api     *http.Server
 	apiAddr string // the front door's address, "" when there is none
 
-	embedded    *kfake.Cluster // dev mode's upstream, nil otherwise
-	devAccounts []DevAccount
-	changed     chan struct{} // signalled when listener addresses change
-	done        chan struct{} // closed by Close
+	embedded *kfake.Cluster // dev mode's upstream, nil otherwise
+	accounts []DevAccount   // the configured accounts and their root keys
+	changed  chan struct{}  // signalled when listener addresses change
+	done     chan struct{}  // closed by Close
 }
 
 // Options are what a Daemon needs besides its configuration.
@@ -57,7 +56,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	st, err := store.OpenBolt(filepath.Join(cfg.StateDir, "state.db"))
+	st, err := openStore(cfg.StateDir)
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
@@ -73,12 +72,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 			}
 		},
 	})
-	key, err := iam.LoadKey(cfg.StateDir)
-	if err != nil {
-		d.Close()
-		return nil, fmt.Errorf("daemon: %w", err)
-	}
-	if d.iam, err = iam.New(st, key, nil); err != nil {
+	if d.iam, err = newIAM(st, cfg.StateDir); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
@@ -95,6 +89,10 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		d.apiAddr = ln.Addr().String()
 		d.api = &http.Server{Handler: controlplane.New(d.iam, region, o.Logger), ReadHeaderTimeout: 10 * time.Second}
 		go d.api.Serve(ln)
+	}
+	if err := d.ensureAccounts(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	for _, cl := range cfg.Clusters {
 		if err := d.addCluster(ctx, cl); err != nil {

@@ -33,7 +33,7 @@ func devOptions(t *testing.T, dir string) DevOptions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return DevOptions{StateDir: dir, FirstPort: first, LastPort: first + 9, FirstIP: ip.String(), IPPort: port}
+	return DevOptions{StateDir: dir, FirstPort: first, LastPort: first + 9, FirstIP: ip.String(), IPPort: port, APIListen: "127.0.0.1:0"}
 }
 
 func readDevJSON(t *testing.T, dir string) DevInfo {
@@ -157,6 +157,10 @@ func TestServeFromConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	first := freePorts(t, 5)
 	yaml := fmt.Sprintf(`state_dir: %s
+api_listen: 127.0.0.1:0
+accounts:
+  - id: "333333333333"
+    profile: owner
 clusters:
   - name: ext
     discovery_interval: 1s
@@ -191,6 +195,9 @@ clusters:
 	if err := client(t, boot).ProduceSync(ctx, &kgo.Record{Topic: "ext", Value: []byte("x")}).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
+	if got := callerIdentity(t, d.DevInfo(), "owner"); got != "333333333333" {
+		t.Errorf("configured account: got %s; want 333333333333", got)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v after cancel; want nil", err)
@@ -204,6 +211,8 @@ func TestConfigRejects(t *testing.T) {
 		{"bad strategy", "clusters:\n- name: a\n  upstream: {bootstrap: [\"h:1\"]}\n  listeners: [{name: x, strategy: nope}]\n", "strategy"},
 		{"sni without tls", "clusters:\n- name: a\n  upstream: {bootstrap: [\"h:1\"]}\n  listeners: [{name: x, strategy: sni, listen: \"127.0.0.1:9098\", broker_name: \"b-{n}.x\", bootstrap_name: boot.x}]\n", "tls"},
 		{"no bootstrap", "clusters:\n- name: a\n  upstream: {}\n  listeners: [{name: x, strategy: port-per-broker}]\n", "bootstrap"},
+		{"bad account id", "accounts: [{id: \"1234\"}]\nclusters:\n- name: a\n  upstream: {bootstrap: [\"h:1\"]}\n  listeners: [{name: x, strategy: port-per-broker}]\n", "not 12 digits"},
+		{"duplicate profile", "accounts: [{id: \"111111111111\", profile: p}, {id: \"222222222222\", profile: p}]\nclusters:\n- name: a\n  upstream: {bootstrap: [\"h:1\"]}\n  listeners: [{name: x, strategy: port-per-broker}]\n", "unique"},
 		{"bad mechanism", "clusters:\n- name: a\n  upstream: {bootstrap: [\"h:1\"], sasl: {mechanism: GSSAPI}}\n  listeners: [{name: x, strategy: port-per-broker}]\n", "GSSAPI"},
 	}
 	for _, c := range cases {

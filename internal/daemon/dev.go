@@ -62,6 +62,8 @@ func DevConfig(o DevOptions, upstreamAddrs []string) *config.Config {
 		StateDir:  o.StateDir,
 		Region:    DevRegion,
 		APIListen: o.APIListen,
+		// The demo accounts: the cluster owner and a client.
+		Accounts: []config.Account{{ID: "111111111111", Profile: "kl-a"}, {ID: "222222222222", Profile: "kl-b"}},
 		Clusters: []config.Cluster{{
 			Name:     "dev",
 			Upstream: upstream.Config{Bootstrap: upstreamAddrs},
@@ -95,10 +97,6 @@ func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.embedded = kc
-	if err := d.ensureDevAccounts(ctx); err != nil {
-		d.Close()
-		return nil, err
-	}
 	if err := d.WriteDevJSON(); err != nil {
 		d.Close()
 		return nil, err
@@ -157,12 +155,12 @@ type DevListener struct {
 
 // DevInfo describes what the daemon serves, as dev.json does.
 func (d *Daemon) DevInfo() DevInfo {
-	info := DevInfo{Accounts: d.devAccounts}
+	info := DevInfo{Accounts: d.accounts}
 	if d.apiAddr != "" {
 		info.API = "http://" + d.apiAddr
 		info.Region = d.cfg.Region
 	}
-	if len(d.devAccounts) > 0 {
+	if len(d.accounts) > 0 {
 		info.AWSConfigFile = filepath.Join(d.cfg.StateDir, "aws-config")
 		info.AWSCredentialsFile = filepath.Join(d.cfg.StateDir, "aws-credentials")
 	}
@@ -237,42 +235,3 @@ func (d *Daemon) PrintDevBanner(w io.Writer) {
 
 // DevRegion is the region `kafkalink dev` serves.
 const DevRegion = "us-east-1"
-
-// devAccountIDs are the demo accounts: the cluster owner and a client.
-var devAccountIDs = [...]struct{ id, profile string }{{"111111111111", "kl-a"}, {"222222222222", "kl-b"}}
-
-// ensureDevAccounts creates the demo accounts (or finds them after a
-// restart), and writes an AWS CLI config and credentials file pair with a
-// profile for each.
-func (d *Daemon) ensureDevAccounts(ctx context.Context) error {
-	var cfgFile, credFile strings.Builder
-	for _, a := range devAccountIDs {
-		var keyID, secret string
-		if _, err := d.iam.Account(ctx, a.id); err == nil {
-			keys, err := d.iam.AccessKeys(ctx, a.id, "")
-			if err != nil || len(keys) == 0 {
-				return fmt.Errorf("dev: account %s has no root access key", a.id)
-			}
-			keyID = keys[0].ID
-			if secret, _, _, err = d.iam.Secret(ctx, keyID); err != nil {
-				return fmt.Errorf("dev: %w", err)
-			}
-		} else {
-			_, creds, err := d.iam.CreateAccount(ctx, a.id)
-			if err != nil {
-				return fmt.Errorf("dev: %w", err)
-			}
-			keyID, secret = creds.AccessKeyID, creds.SecretAccessKey
-		}
-		d.devAccounts = append(d.devAccounts, DevAccount{ID: a.id, Profile: a.profile, AccessKeyID: keyID, SecretAccessKey: secret})
-		fmt.Fprintf(&cfgFile, "[profile %s]\nregion = %s\noutput = json\nendpoint_url = http://%s\n\n", a.profile, d.cfg.Region, d.apiAddr)
-		fmt.Fprintf(&credFile, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", a.profile, keyID, secret)
-	}
-	if err := os.WriteFile(filepath.Join(d.cfg.StateDir, "aws-config"), []byte(cfgFile.String()), 0o600); err != nil {
-		return fmt.Errorf("dev: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(d.cfg.StateDir, "aws-credentials"), []byte(credFile.String()), 0o600); err != nil {
-		return fmt.Errorf("dev: %w", err)
-	}
-	return nil
-}

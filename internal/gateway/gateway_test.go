@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkalink/kafkalink/internal/prereq"
+
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -532,7 +534,7 @@ func TestExhaustedRangeIsReported(t *testing.T) {
 }
 
 func TestKcat(t *testing.T) {
-	kcat := requireTool(t, "kcat")
+	kcat := prereq.Tool(t, "kcat")
 	h := newHarness(t)
 	for _, set := range []string{"ports", "ips"} {
 		t.Run(set, func(t *testing.T) {

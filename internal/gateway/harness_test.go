@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -187,19 +186,6 @@ func freePortRange(t *testing.T, n int) int {
 		t.Fatal(err)
 	}
 	return first
-}
-
-// requireTool finds a command-line tool; in CI its absence fails the test.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (.ci/run installs it): %v", name, err)
-		}
-		t.Skipf("%s not installed; skipping (CI installs it)", name)
-	}
-	return p
 }
 
 // rawConn is a hand-driven Kafka connection for byte-level tests.

@@ -77,15 +77,17 @@ func (s *Service) Secret(ctx context.Context, accessKeyID string) (secret, token
 }
 
 // IdentityPolicies returns the caller's identity policies: the inline and
-// attached policies of its user or role. An account root has none (it is
-// not governed by identity policies).
+// attached policies of its user or role, or, for an account root, its
+// implicit full access to its own account.
 func (s *Service) IdentityPolicies(ctx context.Context, c Caller) ([]policy.Named, error) {
 	var kind, owner string
 	switch c.Principal.Kind {
 	case policy.User:
 		kind, owner = "user", c.UserName
-	case policy.AssumedRole:
+	case policy.AssumedRole, policy.Role:
 		kind, owner = "role", c.RoleName
+	case policy.Root:
+		return []policy.Named{RootPolicy(c.Principal.Account)}, nil
 	default:
 		return nil, nil
 	}
@@ -124,9 +126,9 @@ func (s *Service) IdentityPolicies(ctx context.Context, c Caller) ([]policy.Name
 	return out, nil
 }
 
-// rootPolicy stands for an account root's implicit full access to its own
+// RootPolicy stands for an account root's implicit full access to its own
 // account.
-func rootPolicy(account string) policy.Named {
+func RootPolicy(account string) policy.Named {
 	p, _ := policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, policy.Identity)
 	return policy.Named{Name: "the root user of account " + account, Policy: p}
 }
@@ -138,9 +140,6 @@ func (s *Service) Authorize(ctx context.Context, c Caller, action, resource, res
 	identity, err := s.IdentityPolicies(ctx, c)
 	if err != nil {
 		return policy.Decision{}, err
-	}
-	if c.Principal.Kind == policy.Root {
-		identity = []policy.Named{rootPolicy(c.Principal.Account)}
 	}
 	if resourceAccount == "" {
 		resourceAccount = c.Principal.Account

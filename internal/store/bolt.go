@@ -94,6 +94,9 @@ func openBolt(path string, o boltOptions) (*Bolt, error) {
 		return nil, fmt.Errorf("store: create state directory: %w", err)
 	}
 	db, err := bolt.Open(path, boltFileMode, &bolt.Options{Timeout: boltOpenTimeout})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("store: open %s: %w", path, ErrLocked)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}

@@ -17,6 +17,9 @@ var ErrCompacted = errors.New("store: revision compacted")
 // ErrClosed is returned by every call made after Close.
 var ErrClosed = errors.New("store: closed")
 
+// ErrLocked is returned by OpenBolt when another process holds the file.
+var ErrLocked = errors.New("store: the state file is in use by another process")
+
 // KV is one key with its value and revisions. Revisions are store-wide and
 // strictly increasing: every change (put or delete) takes the next one.
 type KV struct {
