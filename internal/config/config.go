@@ -65,6 +65,13 @@ type ListenerSet struct {
 	Name     string         `yaml:"name"`
 	Strategy brokermap.Kind `yaml:"strategy"` // port-per-broker, ip-per-broker, sni
 	TLS      *ServerTLS     `yaml:"tls,omitempty"`
+	// Auth is how clients authenticate: "" (none: PLAINTEXT, or TLS
+	// without client authentication) or "iam" (SASL AWS_MSK_IAM and
+	// OAUTHBEARER with kafkalink's IAM credentials; needs tls).
+	Auth string `yaml:"auth,omitempty"`
+	// SessionLifetime bounds an authenticated session before the client
+	// must re-authenticate (KIP-368); 0: only credential expiry does.
+	SessionLifetime time.Duration `yaml:"session_lifetime,omitempty"`
 
 	// port-per-broker
 	BindHost       string `yaml:"bind_host,omitempty"`       // default 127.0.0.1
@@ -82,6 +89,10 @@ type ListenerSet struct {
 	BrokerName    string `yaml:"broker_name,omitempty"`
 	BootstrapName string `yaml:"bootstrap_name,omitempty"`
 }
+
+// AuthIAM is the auth of listener sets whose clients authenticate with IAM
+// credentials.
+const AuthIAM = "iam"
 
 // ServerTLS is the certificate a TLS listener presents.
 type ServerTLS struct {
@@ -142,8 +153,18 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("cluster %s: no listener sets", cl.Name)
 		}
 		for j := range cl.Listeners {
-			if _, err := cl.Listeners[j].BrokerStrategy(); err != nil {
+			l := &cl.Listeners[j]
+			if _, err := l.BrokerStrategy(); err != nil {
 				return fmt.Errorf("cluster %s listener set %d: %w", cl.Name, j, err)
+			}
+			switch l.Auth {
+			case "":
+			case AuthIAM:
+				if l.TLS == nil {
+					return fmt.Errorf("cluster %s listener set %s: auth %s needs tls: every authenticated listener is TLS", cl.Name, l.Name, l.Auth)
+				}
+			default:
+				return fmt.Errorf("cluster %s listener set %s: auth %q: want %q or none", cl.Name, l.Name, l.Auth, AuthIAM)
 			}
 		}
 	}

@@ -13,6 +13,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/kafkalink/kafkalink/internal/authn"
+	"github.com/kafkalink/kafkalink/internal/sigv4"
+
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -32,11 +35,13 @@ type Daemon struct {
 	gw      *gateway.Gateway
 	clients []*kgo.Client
 
-	iam     *iam.Service
-	api     *http.Server
-	apiAddr string // the front door's address, "" when there is none
+	iam      *iam.Service
+	verifier *sigv4.Verifier // data-plane signatures (AWS_MSK_IAM, OAUTHBEARER)
+	api      *http.Server
+	apiAddr  string // the front door's address, "" when there is none
 
 	embedded *kfake.Cluster // dev mode's upstream, nil otherwise
+	caFile   string         // dev mode's CA certificate
 	accounts []DevAccount   // the configured accounts and their root keys
 	changed  chan struct{}  // signalled when listener addresses change
 	done     chan struct{}  // closed by Close
@@ -72,7 +77,11 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 			}
 		},
 	})
-	if d.iam, err = newIAM(st, cfg.StateDir); err != nil {
+	d.iam, err = newIAM(st, cfg.StateDir)
+	if err == nil {
+		d.verifier = &sigv4.Verifier{Keys: d.iam}
+	}
+	if err != nil {
 		d.Close()
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
@@ -128,7 +137,11 @@ func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) error {
 		if err != nil {
 			return fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err)
 		}
-		gc.ListenerSets = append(gc.ListenerSets, gateway.ListenerSetConfig{Name: l.Name, Strategy: strat, TLS: tc})
+		ls := gateway.ListenerSetConfig{Name: l.Name, Strategy: strat, TLS: tc, SessionLifetime: l.SessionLifetime}
+		if l.Auth == config.AuthIAM {
+			ls.Auth = &authn.IAM{Verifier: d.verifier, IAM: d.iam, Region: d.cfg.Region}
+		}
+		gc.ListenerSets = append(gc.ListenerSets, ls)
 	}
 	return d.gw.AddCluster(ctx, gc)
 }

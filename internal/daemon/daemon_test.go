@@ -33,7 +33,7 @@ func devOptions(t *testing.T, dir string) DevOptions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return DevOptions{StateDir: dir, FirstPort: first, LastPort: first + 9, FirstIP: ip.String(), IPPort: port, APIListen: "127.0.0.1:0"}
+	return DevOptions{StateDir: dir, FirstPort: first, LastPort: first + 9, FirstIP: ip.String(), IPPort: port, IAMPort: port + 1, APIListen: "127.0.0.1:0"}
 }
 
 func readDevJSON(t *testing.T, dir string) DevInfo {
@@ -80,7 +80,16 @@ func TestDevWritesDevJSONAndKeepsDataAcrossRestarts(t *testing.T) {
 		"port-per-broker": fmt.Sprintf("127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d", o.FirstPort, o.FirstPort+1, o.FirstPort+2),
 		"ip-per-broker":   strings.TrimSuffix(o.FirstIP, ".1") + fmt.Sprintf(".1:%d,", o.IPPort) + strings.TrimSuffix(o.FirstIP, ".1") + fmt.Sprintf(".2:%d,", o.IPPort) + strings.TrimSuffix(o.FirstIP, ".1") + fmt.Sprintf(".3:%d", o.IPPort),
 	}
+	if info.CAFile == "" {
+		t.Error("dev.json has no ca_file")
+	}
 	for _, l := range c.Listeners {
+		if l.Name == "own-iam" {
+			if l.Auth != "IAM" || len(l.Brokers) != 3 {
+				t.Errorf("%s: got auth %q with %d brokers; want IAM with 3", l.Name, l.Auth, len(l.Brokers))
+			}
+			continue
+		}
 		if l.Auth != "PLAINTEXT" {
 			t.Errorf("%s: got auth %q; want PLAINTEXT", l.Name, l.Auth)
 		}

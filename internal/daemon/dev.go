@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kafkalink/kafkalink/internal/pki"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
@@ -26,6 +29,7 @@ type DevOptions struct {
 	LastPort  int    // default FirstPort+99
 	FirstIP   string // ip-per-broker first address, default 127.0.1.1
 	IPPort    int    // ip-per-broker port, default 9092
+	IAMPort   int    // ip-per-broker port of IAM-authenticated TLS listeners, default 9098
 	APIListen string // the AWS-protocol front door, default 127.0.0.1:7090
 }
 
@@ -47,6 +51,9 @@ func (o *DevOptions) defaults() {
 	}
 	if o.IPPort == 0 {
 		o.IPPort = 9092
+	}
+	if o.IAMPort == 0 {
+		o.IAMPort = 9098
 	}
 	if o.APIListen == "" {
 		o.APIListen = "127.0.0.1:7090"
@@ -70,6 +77,9 @@ func DevConfig(o DevOptions, upstreamAddrs []string) *config.Config {
 			Listeners: []config.ListenerSet{
 				{Name: "vpc", Strategy: brokermap.PortPerBroker, BindHost: "127.0.0.1", FirstPort: o.FirstPort, LastPort: o.LastPort},
 				{Name: "own", Strategy: brokermap.IPPerBroker, FirstIP: o.FirstIP, Count: 100, Port: o.IPPort},
+				{Name: "own-iam", Strategy: brokermap.IPPerBroker, FirstIP: o.FirstIP, Count: 100, Port: o.IAMPort,
+					TLS:  &config.ServerTLS{CertFile: filepath.Join(o.StateDir, "tls", "brokers.pem"), KeyFile: filepath.Join(o.StateDir, "tls", "brokers-key.pem")},
+					Auth: config.AuthIAM},
 			},
 		}},
 	}
@@ -91,11 +101,16 @@ func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dev: embedded cluster: %w", err)
 	}
+	if err := devCertificates(o); err != nil {
+		kc.Close()
+		return nil, err
+	}
 	d, err := Start(ctx, DevConfig(o, kc.ListenAddrs()), do)
 	if err != nil {
 		kc.Close()
 		return nil, err
 	}
+	d.caFile = filepath.Join(o.StateDir, "ca.pem")
 	d.embedded = kc
 	if err := d.WriteDevJSON(); err != nil {
 		d.Close()
@@ -116,9 +131,35 @@ func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
 	return d, nil
 }
 
+// devCertificates makes dev mode's CA (DIR/ca.pem, kept across restarts)
+// and the certificate its TLS listeners present, for every address of the
+// ip-per-broker range and localhost.
+func devCertificates(o DevOptions) error {
+	ca, err := pki.LoadOrCreateCA(o.StateDir, "kafkalink dev CA")
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	first, err := netip.ParseAddr(o.FirstIP)
+	if err != nil {
+		return fmt.Errorf("dev: first IP: %w", err)
+	}
+	names := []string{"localhost", "127.0.0.1"}
+	for a, i := first, 0; i < 100; a, i = a.Next(), i+1 {
+		names = append(names, a.String())
+	}
+	cert, err := ca.Issue(names...)
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	return pki.WriteFiles(cert, filepath.Join(o.StateDir, "tls", "brokers.pem"), filepath.Join(o.StateDir, "tls", "brokers-key.pem"))
+}
+
 // DevInfo is dev.json: what programs connect to.
 type DevInfo struct {
 	Clusters []DevCluster `json:"clusters"`
+	// CAFile is the certificate of the CA that signed the TLS listeners'
+	// certificates.
+	CAFile   string       `json:"ca_file,omitempty"`
 	API      string       `json:"api,omitempty"` // http://host:port of the front door
 	Region   string       `json:"region,omitempty"`
 	Accounts []DevAccount `json:"accounts,omitempty"`
@@ -155,7 +196,7 @@ type DevListener struct {
 
 // DevInfo describes what the daemon serves, as dev.json does.
 func (d *Daemon) DevInfo() DevInfo {
-	info := DevInfo{Accounts: d.accounts}
+	info := DevInfo{Accounts: d.accounts, CAFile: d.caFile}
 	if d.apiAddr != "" {
 		info.API = "http://" + d.apiAddr
 		info.Region = d.cfg.Region
@@ -174,6 +215,9 @@ func (d *Daemon) DevInfo() DevInfo {
 			dl := DevListener{Name: ls.Name, Strategy: ls.Strategy, Auth: "PLAINTEXT", Bootstrap: strings.Join(ls.Bootstrap, ","), Brokers: map[string]string{}, Errors: ls.Errors}
 			if ls.TLS {
 				dl.Auth = "TLS"
+			}
+			if ls.Auth != "" {
+				dl.Auth = ls.Auth
 			}
 			for id, a := range ls.Brokers {
 				dl.Brokers[strconv.Itoa(int(id))] = a

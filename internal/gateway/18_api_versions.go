@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"slices"
 	"encoding/binary"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -14,10 +15,13 @@ import (
 // know, the broker answers UNSUPPORTED_VERSION in v0 (KIP-511), and so does
 // the gateway.
 
-func (g *Gateway) rewriteApiVersions(resp *kmsg.ApiVersionsResponse) bool {
+func (s *listenerSet) rewriteApiVersions(resp *kmsg.ApiVersionsResponse) bool {
 	kept := resp.ApiKeys[:0]
 	for _, k := range resp.ApiKeys {
-		a, ok := g.api.lookup(k.ApiKey, 0)
+		if k.ApiKey == int16(kmsg.SASLHandshake) || k.ApiKey == int16(kmsg.SASLAuthenticate) {
+			continue // the upstream's SASL is kafkalink's, never the client's
+		}
+		a, ok := s.api.lookup(k.ApiKey, 0)
 		if !ok {
 			continue
 		}
@@ -27,8 +31,47 @@ func (g *Gateway) rewriteApiVersions(resp *kmsg.ApiVersionsResponse) bool {
 		}
 		kept = append(kept, k)
 	}
+	if s.auth != nil && len(s.auth.Mechanisms()) > 0 {
+		kept = append(kept,
+			kmsg.ApiVersionsResponseApiKey{ApiKey: int16(kmsg.SASLHandshake), MinVersion: 1, MaxVersion: 1},
+			kmsg.ApiVersionsResponseApiKey{ApiKey: int16(kmsg.SASLAuthenticate), MinVersion: 0, MaxVersion: s.api[kmsg.SASLAuthenticate].maxVersion})
+		slices.SortFunc(kept, func(a, b kmsg.ApiVersionsResponseApiKey) int { return int(a.ApiKey) - int(b.ApiKey) })
+	}
 	resp.ApiKeys = kept
 	return true
+}
+
+// apiVersionsResponse answers ApiVersions without asking the upstream, from
+// the upstream versions the cluster last saw (or, before it saw any, from
+// what the gateway decodes): for clients that have not authenticated yet.
+func (c *cluster) apiVersionsResponse(set *listenerSet, h reqHeader, a *apiInfo) []byte {
+	if h.version > a.maxVersion {
+		return unsupportedApiVersions(h, a)
+	}
+	resp := kmsg.NewPtrApiVersionsResponse()
+	if up := c.versions.Load(); up != nil {
+		resp.ApiKeys = slices.Clone(up.ApiKeys)
+	} else {
+		for k := range set.api {
+			if set.api[k].offered {
+				resp.ApiKeys = append(resp.ApiKeys, kmsg.ApiVersionsResponseApiKey{ApiKey: int16(k), MaxVersion: set.api[k].maxVersion})
+			}
+		}
+	}
+	set.rewriteApiVersions(resp)
+	resp.Version = h.version
+	return frameResponse(h.correlation, false, resp)
+}
+
+// unsupportedApiVersions answers an ApiVersions request newer than the
+// gateway decodes: UNSUPPORTED_VERSION in v0 with the range the gateway
+// offers, so that the client retries lower (KIP-511).
+func unsupportedApiVersions(h reqHeader, a *apiInfo) []byte {
+	resp := kmsg.NewPtrApiVersionsResponse()
+	resp.Version = 0
+	resp.ErrorCode = kerr.UnsupportedVersion.Code
+	resp.ApiKeys = []kmsg.ApiVersionsResponseApiKey{{ApiKey: h.key, MinVersion: 0, MaxVersion: a.maxVersion}}
+	return frameResponse(h.correlation, false, resp)
 }
 
 // apiVersionsResponseVersion is the version a response body is encoded in.
@@ -40,18 +83,13 @@ func apiVersionsResponseVersion(body []byte, asked int16) int16 {
 }
 
 // answerLocally returns the framed response to a request the gateway
-// answers itself, or nil to forward it. Today that is an ApiVersions request
-// newer than the gateway decodes: it gets UNSUPPORTED_VERSION in v0 with the
-// ApiVersions range the gateway offers, so the client retries lower.
+// answers itself, or nil to forward it: an ApiVersions request newer than
+// the gateway decodes.
 func (s *session) answerLocally(h reqHeader, a *apiInfo) []byte {
 	if h.key != int16(kmsg.ApiVersions) || h.version <= a.maxVersion {
 		return nil
 	}
-	resp := kmsg.NewPtrApiVersionsResponse()
-	resp.Version = 0
-	resp.ErrorCode = kerr.UnsupportedVersion.Code
-	resp.ApiKeys = []kmsg.ApiVersionsResponseApiKey{{ApiKey: h.key, MinVersion: 0, MaxVersion: a.maxVersion}}
-	return frameResponse(h.correlation, false, resp)
+	return unsupportedApiVersions(h, a)
 }
 
 // frameResponse encodes a response with its length and header.

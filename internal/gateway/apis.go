@@ -101,6 +101,16 @@ func newAPITable() *apiTable {
 	return t
 }
 
+// withSASL is a copy of the table that also offers SaslHandshake (v1:
+// SASL messages travel in SaslAuthenticate requests) and SaslAuthenticate,
+// which the gateway answers itself on authenticated listener sets.
+func (t *apiTable) withSASL() *apiTable {
+	c := *t
+	c[kmsg.SASLHandshake].offered = true
+	c[kmsg.SASLAuthenticate].offered = true
+	return &c
+}
+
 // lookup returns the API's entry and whether a client may send it at this
 // version.
 func (t *apiTable) lookup(key, version int16) (*apiInfo, bool) {

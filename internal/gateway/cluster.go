@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -13,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/kafkalink/kafkalink/internal/brokermap"
 )
 
@@ -21,6 +24,10 @@ type cluster struct {
 	gw    *Gateway
 	cfg   ClusterConfig
 	alloc *brokermap.Allocator
+
+	// versions is the upstream's last ApiVersions answer, for clients that
+	// ask before they have authenticated.
+	versions atomic.Pointer[kmsg.ApiVersionsResponse]
 
 	mu       sync.Mutex
 	upstream map[int32]string // live broker id → upstream host:port
@@ -47,6 +54,11 @@ func (c *cluster) discoverLoop(ctx context.Context) {
 }
 
 func (c *cluster) discover(ctx context.Context) error {
+	if vd, ok := c.cfg.Discoverer.(VersionsDiscoverer); ok {
+		if v, err := vd.ApiVersions(ctx); err == nil {
+			c.versions.Store(v)
+		}
+	}
 	brokers, err := c.cfg.Discoverer.Brokers(ctx)
 	if err != nil {
 		return fmt.Errorf("discover brokers: %w", err)
@@ -143,6 +155,10 @@ type listenerSet struct {
 	name  string
 	strat brokermap.Strategy
 	tls   *tls.Config
+	api   *apiTable // what clients of this set may send
+
+	auth     Authenticator // nil: clients are not authenticated
+	lifetime time.Duration // longest session before re-authentication; 0: none
 
 	slots     map[int32]int          // live brokers with an address here
 	listeners map[int32]net.Listener // per-broker strategies
@@ -161,8 +177,12 @@ type setView struct {
 
 func newListenerSet(c *cluster, cfg ListenerSetConfig) *listenerSet {
 	s := &listenerSet{
-		c: c, name: cfg.Name, strat: cfg.Strategy, tls: cfg.TLS,
+		c: c, name: cfg.Name, strat: cfg.Strategy, tls: cfg.TLS, api: c.gw.api,
+		auth: cfg.Auth, lifetime: cfg.SessionLifetime,
 		slots: map[int32]int{}, listeners: map[int32]net.Listener{}, errs: map[int32]string{},
+	}
+	if cfg.Auth != nil && len(cfg.Auth.Mechanisms()) > 0 {
+		s.api = c.gw.api.withSASL()
 	}
 	s.view.Store(&setView{endpoints: map[int32]brokermap.Endpoint{}, bySlot: map[int]int32{}})
 	return s
@@ -242,6 +262,9 @@ func (s *listenerSet) publish() {
 func (s *listenerSet) status() Status {
 	v := s.view.Load()
 	st := Status{Cluster: s.c.cfg.Name, Name: s.name, Strategy: s.strat.Kind(), TLS: s.tls != nil, Brokers: map[int32]string{}}
+	if s.auth != nil {
+		st.Auth = s.auth.Name()
+	}
 	for id, ep := range v.endpoints {
 		st.Brokers[id] = ep.String()
 	}
@@ -319,6 +342,19 @@ func (s *listenerSet) handle(conn net.Conn, id int32) {
 			}
 		}
 	}
+	var cr *bufio.Reader
+	var as *authState
+	if s.auth != nil {
+		cr = bufio.NewReaderSize(conn, ioBufferSize)
+		var err error
+		if as, err = s.authenticate(ctx, conn, cr, id); err != nil {
+			log.Warn("client not authenticated; connection closed", "reason", err.Error(), "request_id", as.info.RequestID)
+			conn.Close()
+			return
+		}
+		log = log.With("principal", as.ident.Principal)
+		log.Debug("client authenticated", "mechanism", as.ident.Mechanism, "request_id", as.info.RequestID, "expires", as.deadline)
+	}
 	addr := s.c.upstreamAddr(id)
 	if addr == "" {
 		log.Info("broker is gone; connection refused", "broker", id)
@@ -332,7 +368,39 @@ func (s *listenerSet) handle(conn net.Conn, id int32) {
 		return
 	}
 	cancel()
-	newSession(g, s, conn, up).run(g.ctx)
+	newSession(g, s, conn, up, cr, as).run(g.ctx)
+}
+
+// authenticate learns who the client of a new connection is: from its
+// certificate (mTLS) or with SASL. The whole exchange is bounded by ctx.
+func (s *listenerSet) authenticate(ctx context.Context, conn net.Conn, cr *bufio.Reader, id int32) (*authState, error) {
+	as := &authState{
+		a: s.auth, lifetime: s.lifetime, now: time.Now,
+		info: ConnInfo{Cluster: s.c.cfg.Name, Listener: s.name, Broker: id, Remote: conn.RemoteAddr(), RequestID: newRequestID()},
+	}
+	if ep, ok := s.view.Load().endpoints[id]; ok {
+		as.info.Host = ep.Host
+	}
+	if len(s.auth.Mechanisms()) == 0 {
+		tc, ok := conn.(*tls.Conn)
+		if !ok {
+			return as, errors.New("certificate authentication needs TLS")
+		}
+		ident, err := s.auth.Certificate(as.info, tc.ConnectionState())
+		if err != nil {
+			return as, err
+		}
+		as.ident = ident
+		if !ident.Expires.IsZero() {
+			as.deadline = ident.Expires
+		}
+		return as, nil
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+		defer conn.SetDeadline(time.Time{})
+	}
+	return as, s.preAuthenticate(ctx, conn, cr, as)
 }
 
 func (s *listenerSet) brokerForServerName(name string) (int32, bool) {

@@ -33,3 +33,23 @@ func (d KgoDiscoverer) Brokers(ctx context.Context) (map[int32]string, error) {
 	}
 	return out, nil
 }
+
+// VersionsDiscoverer is a Discoverer that also asks the upstream which API
+// versions it serves, so that clients that have not authenticated yet get
+// an ApiVersions answer without an upstream connection of their own.
+type VersionsDiscoverer interface {
+	Discoverer
+	ApiVersions(ctx context.Context) (*kmsg.ApiVersionsResponse, error)
+}
+
+// ApiVersions implements VersionsDiscoverer.
+func (d KgoDiscoverer) ApiVersions(ctx context.Context) (*kmsg.ApiVersionsResponse, error) {
+	resp, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx, d.Client)
+	if err != nil {
+		return nil, fmt.Errorf("api versions: %w", err)
+	}
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		return nil, fmt.Errorf("api versions: %w", err)
+	}
+	return resp, nil
+}

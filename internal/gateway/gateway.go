@@ -65,6 +65,13 @@ type ListenerSetConfig struct {
 	Strategy brokermap.Strategy
 	// TLS, if set, makes the listeners TLS; the SNI strategy requires it.
 	TLS *tls.Config
+	// Auth, if set, authenticates every client before any request reaches
+	// the upstream; it requires TLS.
+	Auth Authenticator
+	// SessionLifetime bounds an authenticated session before the client
+	// must re-authenticate (KIP-368); 0 means only the credentials' expiry
+	// does.
+	SessionLifetime time.Duration
 }
 
 // Gateway runs the listener sets of every cluster.
@@ -121,6 +128,9 @@ func (g *Gateway) AddCluster(ctx context.Context, cfg ClusterConfig) error {
 		if err := brokermap.Validate(lc.Strategy); err != nil {
 			return fmt.Errorf("gateway: cluster %s listener set %s: %w", cfg.Name, lc.Name, err)
 		}
+		if lc.Auth != nil && lc.TLS == nil {
+			return fmt.Errorf("gateway: cluster %s listener set %s: an authenticated listener set needs TLS", cfg.Name, lc.Name)
+		}
 		if lc.Strategy.Kind() == brokermap.SNIPerBroker && lc.TLS == nil {
 			return fmt.Errorf("gateway: cluster %s listener set %s: the sni strategy needs TLS", cfg.Name, lc.Name)
 		}
@@ -158,6 +168,7 @@ type Status struct {
 	Name      string
 	Strategy  brokermap.Kind
 	TLS       bool
+	Auth      string // the Authenticator's name, "" when unauthenticated
 	Bootstrap []string
 	Brokers   map[int32]string // upstream broker id → address clients use
 	Errors    []string         // e.g. an exhausted range

@@ -52,7 +52,7 @@ func (g *Gateway) rewriteResponse(set *listenerSet, r inflight, frame []byte) (o
 func (g *Gateway) rewrite(set *listenerSet, resp kmsg.Response) bool {
 	switch resp := resp.(type) {
 	case *kmsg.ApiVersionsResponse:
-		return g.rewriteApiVersions(resp)
+		return set.rewriteApiVersions(resp)
 	case *kmsg.MetadataResponse:
 		return set.rewriteMetadata(resp)
 	case *kmsg.FindCoordinatorResponse:

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -39,6 +40,11 @@ type session struct {
 	inflight chan inflight
 	buf      []byte // scratch for responses that are read whole
 
+	// auth is the client's authentication on an authenticated listener
+	// set (nil otherwise); only the request side touches it.
+	auth   *authState
+	expiry *time.Timer // closes the session when its credentials expire
+
 	closeOnce sync.Once
 	closeErr  error
 	dead      chan struct{} // closed when the session ends
@@ -50,6 +56,7 @@ type inflight struct {
 	correlation  int32
 	mode         respMode
 	local        []byte // a response the gateway answers itself, framed
+	closeAfter   error  // if set, the session ends once local is sent
 }
 
 const (
@@ -57,13 +64,19 @@ const (
 	maxInflight  = 1024
 )
 
-func newSession(gw *Gateway, set *listenerSet, client, up net.Conn) *session {
+// newSession starts a session; cr, if not nil, is the client reader that
+// authentication already read from, and as its outcome.
+func newSession(gw *Gateway, set *listenerSet, client, up net.Conn, cr *bufio.Reader, as *authState) *session {
+	if cr == nil {
+		cr = bufio.NewReaderSize(client, ioBufferSize)
+	}
 	s := &session{
 		gw:       gw,
 		set:      set,
 		log:      gw.log.With("listener", set.name, "client", client.RemoteAddr().String()),
 		client:   client,
-		cr:       bufio.NewReaderSize(client, ioBufferSize),
+		cr:       cr,
+		auth:     as,
 		cw:       bufio.NewWriterSize(client, ioBufferSize),
 		up:       up,
 		ur:       bufio.NewReaderSize(up, ioBufferSize),
@@ -76,7 +89,23 @@ func newSession(gw *Gateway, set *listenerSet, client, up net.Conn) *session {
 	if cok && uok {
 		s.clientTCP, s.upTCP = ct, ut
 	}
+	if as != nil {
+		s.log = s.log.With("principal", as.ident.Principal)
+		s.expiry = time.AfterFunc(time.Hour, func() { s.close(errSessionExpired) })
+		s.resetExpiry()
+	}
 	return s
+}
+
+var errSessionExpired = errors.New("the session outlived its credentials or lifetime without re-authenticating")
+
+// resetExpiry arms the expiry timer for the session's current deadline.
+func (s *session) resetExpiry() {
+	if s.auth.deadline.IsZero() {
+		s.expiry.Stop()
+		return
+	}
+	s.expiry.Reset(max(s.auth.deadline.Sub(s.auth.now()), 0))
 }
 
 // run serves the session until either side closes or a frame is bad.
@@ -91,6 +120,9 @@ func (s *session) run(ctx context.Context) {
 	s.close(s.readRequests())
 	close(s.inflight)
 	<-done
+	if s.expiry != nil {
+		s.expiry.Stop()
+	}
 	switch {
 	case s.closeErr == nil, errors.Is(s.closeErr, io.EOF), errors.Is(s.closeErr, net.ErrClosed), errors.Is(s.closeErr, errGatewayClosing):
 		s.log.Debug("session closed")
@@ -113,7 +145,7 @@ func (s *session) close(err error) {
 
 // readRequests forwards client requests to the upstream broker.
 func (s *session) readRequests() error {
-	api := s.gw.api
+	api := s.set.api
 	for {
 		h, err := peekRequestHeader(s.cr, s.gw.maxFrame, api)
 		if err != nil {
@@ -125,6 +157,17 @@ func (s *session) readRequests() error {
 		a, ok := api.lookup(h.key, h.version)
 		if !ok {
 			return fmt.Errorf("client: refused request: api key %d (%s) version %d is not offered by the gateway", h.key, kmsg.NameForKey(h.key), h.version)
+		}
+		if s.auth != nil {
+			if h.key == int16(kmsg.SASLHandshake) || h.key == int16(kmsg.SASLAuthenticate) {
+				if err := s.reauthenticate(h, a); err != nil {
+					return err
+				}
+				continue
+			}
+			if s.auth.expired() {
+				return errSessionExpired
+			}
 		}
 		if local := s.answerLocally(h, a); local != nil {
 			if _, err := s.cr.Discard(4 + int(h.size)); err != nil {
@@ -159,6 +202,36 @@ func (s *session) readRequests() error {
 	}
 }
 
+// reauthenticate answers a SaslHandshake or SaslAuthenticate request of an
+// authenticated session (KIP-368). A failed re-authentication is answered,
+// and then the session ends.
+func (s *session) reauthenticate(h reqHeader, a *apiInfo) error {
+	body, err := requestBody(s.cr, h)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	prev := s.auth.ident
+	out, authErr := s.auth.saslRequest(s.gw.ctx, h, a, body)
+	if out == nil {
+		return fmt.Errorf("client: %w", authErr)
+	}
+	if authErr != nil {
+		s.log.Warn("re-authentication failed", "request_id", s.auth.info.RequestID, "reason", authErr.Error())
+		authErr = fmt.Errorf("%w: %w", errAuthFailed, authErr)
+	} else if s.auth.ident != prev {
+		s.log.Debug("re-authenticated", "request_id", s.auth.info.RequestID, "expires", s.auth.deadline)
+		s.resetExpiry()
+	}
+	if err := s.enqueue(inflight{key: h.key, version: h.version, correlation: h.correlation, local: out, closeAfter: authErr}); err != nil {
+		return err
+	}
+	if authErr != nil {
+		<-s.dead // the response side sends the answer, then ends the session
+		return authErr
+	}
+	return nil
+}
+
 // enqueue hands a request to the response side, unless the session ended.
 func (s *session) enqueue(r inflight) error {
 	select {
@@ -188,6 +261,10 @@ func (s *session) writeResponses() error {
 		}
 		if err := s.forwardResponse(r); err != nil {
 			return err
+		}
+		if r.closeAfter != nil {
+			s.cw.Flush()
+			return r.closeAfter
 		}
 		if s.ur.Buffered() == 0 || r.local != nil {
 			if err := s.cw.Flush(); err != nil {

@@ -139,3 +139,26 @@ func serial() *big.Int {
 	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 	return n
 }
+
+// WriteFiles writes a certificate (with its chain) and its private key as
+// PEM files, the key readable by its owner only.
+func WriteFiles(cert tls.Certificate, certPath, keyPath string) error {
+	var chain []byte
+	for _, der := range cert.Certificate {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(certPath), 0o700); err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
+	if err := os.WriteFile(certPath, chain, 0o644); err != nil {
+		return fmt.Errorf("pki: %w", err)
+	}
+	return nil
+}
