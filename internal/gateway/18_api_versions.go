@@ -1,8 +1,8 @@
 package gateway
 
 import (
-	"slices"
 	"encoding/binary"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
