@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -28,6 +29,10 @@ var (
 	sessB    = Principal{Account: acctB, ARN: "arn:aws:sts::222222222222:assumed-role/r/sess", Kind: AssumedRole, RoleARN: "arn:aws:iam::222222222222:role/r"}
 	anon     = Principal{}
 	ec2Svc   = Principal{Kind: Service, Service: "ec2.amazonaws.com"}
+	roleA    = Principal{Account: acctA, ARN: "arn:aws:iam::111111111111:role/r", Kind: Role, UserID: "AROAR"}
+	fedUser  = Principal{Account: acctA, ARN: "arn:aws:sts::111111111111:federated-user/fred", Kind: FederatedUser, UserID: "111111111111:fred"}
+	cognito  = Principal{Kind: Federated, Provider: "cognito-identity.amazonaws.com"}
+	samlIdP  = Principal{Kind: Federated, Provider: "arn:aws:iam::111111111111:saml-provider/corp"}
 	allowAll = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 	denyAll  = `{"Version":"2012-10-17","Statement":[{"Sid":"DenyAll","Effect":"Deny","Action":"*","Resource":"*"}]}`
 )
@@ -36,9 +41,11 @@ type evalCase struct {
 	rule     string
 	identity []string // identity policies, named "user/alice inline policy pN"
 	resource string   // resource policy ("" = none), named "cluster policy"
+	kind     Kind     // kind of the resource policy (zero: Resource)
 	req      Request
-	want     string // Effect
-	reason   string // substring of Reason, optional
+	want     string    // Effect
+	reason   string    // substring of Reason, optional
+	now      time.Time // the clock, when set
 }
 
 func rq(p Principal, action, resource string, kv ...string) Request {
@@ -80,16 +87,26 @@ func resCase(rule, version, pattern string, p Principal, resource string, want b
 	return evalCase{rule: rule, identity: []string{doc}, req: rq(p, "kafka-cluster:Connect", resource, kv...), want: allowed(want)}
 }
 
-// prinCase: same-account resource policy (no identity policies) with the
-// given Principal element value.
-func prinCase(rule, principal string, p Principal, want bool) evalCase {
-	doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":` + principal + `,"Action":"kafka-cluster:*","Resource":"*"}}`
-	r := rq(p, "kafka-cluster:Connect", cluster)
-	r.ResourceAccount = p.Account
-	if p.Account == "" {
-		r.ResourceAccount = acctA
+// prinCase checks whether a Principal element names p: the resource policy
+// of account A denies kafka-cluster:* to that Principal, and p's identity
+// policy (for IAM principals) allows everything. The Principal names p
+// exactly when the request is explicitly denied; otherwise an IAM principal
+// of account A is allowed by its identity policy and anyone else is
+// implicitly denied.
+func prinCase(rule, principal string, p Principal, match bool) evalCase {
+	doc := `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":` + principal + `,"Action":"kafka-cluster:*","Resource":"*"}}`
+	c := evalCase{rule: rule, resource: doc, req: rq(p, "kafka-cluster:Connect", cluster), want: EffectImplicitDeny}
+	iamPrincipal := p.Kind != Anonymous && p.Kind != Service && p.Kind != Federated
+	if iamPrincipal {
+		c.identity = []string{allowAll}
 	}
-	return evalCase{rule: rule, resource: doc, req: r, want: allowed(want)}
+	switch {
+	case match:
+		c.want = EffectExplicitDeny
+	case iamPrincipal && p.Account == acctA:
+		c.want = EffectAllow
+	}
+	return c
 }
 
 func evalCases() []evalCase {
@@ -103,7 +120,7 @@ func evalCases() []evalCase {
 			`},"Action":["kafka-cluster:Connect","kafka-cluster:DescribeCluster"],"Resource":"` + cluster + `"}]}`
 	}
 	bobConnect := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kafka-cluster:Connect","Resource":"*"}]}`
-	return []evalCase{
+	cases := []evalCase{
 		// ---- core evaluation logic ----
 		{rule: "default deny with no policies", req: ctxReq(), want: EffectImplicitDeny,
 			reason: "no statement in the identity policies or the resource policy allows kafka-cluster:Connect on " + cluster},
@@ -124,7 +141,7 @@ func evalCases() []evalCase {
 		{rule: "same-account union of identity and resource", identity: []string{bobConnect},
 			resource: clusterPolicyFor(`"arn:aws:iam::111111111111:user/alice"`), req: rq(alice, "kafka-cluster:DescribeCluster", cluster), want: EffectAllow,
 			reason: "cluster policy"},
-		{rule: "empty resource account means same account", resource: clusterPolicyFor(`"111111111111"`),
+		{rule: "empty resource account means same account", resource: clusterPolicyFor(`"arn:aws:iam::111111111111:user/alice"`),
 			req: Request{Principal: alice, Action: "kafka-cluster:Connect", Resource: cluster}, want: EffectAllow},
 		{rule: "cross-account requires both", identity: []string{bobConnect}, resource: clusterPolicyFor(`"222222222222"`),
 			req: xreq(bob, "kafka-cluster:Connect", cluster), want: EffectAllow, reason: "cross-account: allowed by statement #1 of user/alice inline policy p1 and by statement #1 of cluster policy"},
@@ -157,7 +174,7 @@ func evalCases() []evalCase {
 		{rule: "all matching statements are reported", identity: []string{allowAll, bobConnect}, req: ctxReq(), want: EffectAllow},
 		{rule: "nil policy is ignored", identity: nil, resource: "", req: ctxReq(), want: EffectImplicitDeny},
 		{rule: "statement without Resource in resource policy applies to the resource",
-			resource: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"kafka-cluster:Connect"}}`,
+			resource: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"kafka-cluster:Connect"}}`,
 			req:      ctxReq(), want: EffectAllow},
 		{rule: "deny reports Sid and index", identity: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"kafka-cluster:Connect","Resource":"*"}]}`},
 			req: ctxReq(), want: EffectExplicitDeny, reason: "explicitly denied by statement #2 of user/alice inline policy p1"},
@@ -199,14 +216,14 @@ func evalCases() []evalCase {
 		resCase("resource * in resource part crosses /", "2012-10-17", "arn:aws:kafka:us-east-1:111111111111:topic/c1/*", alice, topicT, true),
 		resCase("resource * in resource part crosses :", "2012-10-17", "arn:aws:s3:::b/*", alice, "arn:aws:s3:::b/a:b/c", true),
 		resCase("resource glob per component region", "2012-10-17", "arn:aws:kafka:*:111111111111:cluster/c1/*", alice, cluster, true),
-		resCase("resource glob does not cross components", "2012-10-17", "arn:aws:s3:*:b/a:b", alice, "arn:aws:s3:::b/a:b", false),
+		resCase("resource glob does not cross components", "2012-10-17", "arn:aws:kafka:*:b/a:b", alice, "arn:aws:kafka:::b/a:b", false),
 		resCase("resource ? glob in account", "2012-10-17", "arn:aws:kafka:us-east-1:11111111111?:cluster/c1/*", alice, cluster, true),
 		resCase("resource ? glob needs one character", "2012-10-17", "arn:aws:kafka:us-east-1:1111111111111?:cluster/c1/*", alice, cluster, false),
 		resCase("resource matching is case-sensitive", "2012-10-17", "arn:aws:kafka:us-east-1:111111111111:TOPIC/c1/*", alice, topicT, false),
 		resCase("resource wrong service", "2012-10-17", "arn:aws:kafka-cluster:us-east-1:111111111111:cluster/c1/*", alice, cluster, false),
 		resCase("resource wrong account", "2012-10-17", "arn:aws:kafka:us-east-1:222222222222:cluster/c1/*", alice, cluster, false),
 		resCase("resource empty region component", "2012-10-17", "arn:aws:iam::111111111111:user/*", alice, "arn:aws:iam::111111111111:user/alice", true),
-		resCase("resource * in region matches empty", "2012-10-17", "arn:aws:iam:*:111111111111:user/*", alice, "arn:aws:iam::111111111111:user/alice", true),
+		resCase("resource * in region matches empty", "2012-10-17", "arn:aws:sts:*:111111111111:assumed-role/*", alice, "arn:aws:sts::111111111111:assumed-role/r/s", true),
 		resCase("resource group type", "2012-10-17", "arn:aws:kafka:us-east-1:111111111111:group/c1/*/g?", alice, groupG, true),
 		{rule: "NotResource with Allow", identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","NotResource":"arn:aws:kafka:*:*:topic/*"}}`},
 			req: ctxReq(), want: EffectAllow},
@@ -284,8 +301,8 @@ func evalCases() []evalCase {
 		{rule: "NotPrincipal with Deny denies everyone else", identity: []string{allowAll},
 			resource: `{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:user/carol"},"Action":"*","Resource":"*"}}`,
 			req:      ctxReq(), want: EffectExplicitDeny},
-		{rule: "NotPrincipal with Deny spares the listed", identity: []string{allowAll},
-			resource: `{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"*","Resource":"*"}}`,
+		{rule: "NotPrincipal with Deny spares the listed user and account", identity: []string{allowAll},
+			resource: `{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:user/alice","arn:aws:iam::111111111111:root"]},"Action":"*","Resource":"*"}}`,
 			req:      ctxReq(), want: EffectAllow},
 		{rule: "trust policy allows sts:AssumeRole to account",
 			resource: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"sts:AssumeRole"}}`,
@@ -349,7 +366,7 @@ func evalCases() []evalCase {
 		condCase("Date date-only ISO 8601", `{"DateGreaterThan":{"aws:CurrentTime":"2026-04-30"}}`, true, "aws:CurrentTime", "2026-05-01T12:00:00Z"),
 		condCase("Date epoch request value", `{"DateEquals":{"aws:EpochTime":"2020-01-01T00:00:00Z"}}`, true, "aws:EpochTime", "1577836800"),
 		condCase("aws:CurrentTime is filled when absent", `{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}`, true),
-		condCase("Date unparsable is false", `{"DateGreaterThan":{"aws:CurrentTime":"yesterday"}}`, false, "aws:CurrentTime", "2026-05-01T12:00:00Z"),
+		condCase("Date unparsable request value is false", `{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}`, false, "aws:CurrentTime", "yesterday"),
 
 		// ---- Bool, Binary ----
 		condCase("Bool true", `{"Bool":{"aws:SecureTransport":"true"}}`, true, "aws:SecureTransport", "true"),
@@ -429,6 +446,13 @@ func evalCases() []evalCase {
 		{rule: "ForAllValues deny with empty set applies", identity: []string{allowAll, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["a"]}}}}`},
 			req: ctxReq(), want: EffectExplicitDeny},
 	}
+	cases = append(cases, logicCases()...)
+	cases = append(cases, actionResourceCases()...)
+	cases = append(cases, variableCases()...)
+	cases = append(cases, principalCases()...)
+	cases = append(cases, operatorCases()...)
+	cases = append(cases, setCases()...)
+	return cases
 }
 
 func TestEvaluate(t *testing.T) {
@@ -456,13 +480,22 @@ func TestEvaluate(t *testing.T) {
 			}
 			var res *Named
 			if tc.resource != "" {
-				p, err := Parse(tc.resource, Resource)
+				kind := tc.kind
+				if kind == 0 {
+					kind = Resource
+				}
+				p, err := Parse(tc.resource, kind)
 				if err != nil {
 					t.Fatalf("Parse(resource): got %v; want nil", err)
 				}
 				res = &Named{Name: "cluster policy", Policy: p}
 			}
-			d := Evaluate(tc.req, ids, res)
+			var d Decision
+			if tc.now.IsZero() {
+				d = Evaluate(tc.req, ids, res)
+			} else {
+				d = evaluate(&tc.req, ids, res, func() time.Time { return tc.now })
+			}
 			if d.Effect != tc.want {
 				t.Fatalf("Evaluate: got %s (%s); want %s", d.Effect, d.Reason, tc.want)
 			}

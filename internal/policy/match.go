@@ -5,53 +5,198 @@ import (
 	"unicode/utf8"
 )
 
-// pchar is one character of a pattern: a literal rune, or a wildcard
-// ('*' or '?') written in the policy itself.
-type pchar struct {
-	r    rune
-	wild byte
-}
+// Patterns are kept in a "glob form": '*' matches any run of characters,
+// '?' matches exactly one character, and '\' makes the next byte literal.
+// Text from the policy itself keeps its wildcards (a literal '\' is
+// escaped); text that comes from a policy variable, a default value or one
+// of the escapes ${*}, ${?} and ${$} is escaped, so it always matches
+// itself only.
 
-// pattern is a glob after policy-variable expansion; characters that came
-// from variable values are always literal.
-type pattern []pchar
-
-// literalPattern converts s to a pattern in which '*' and '?' are wildcards
-// when glob is true.
-func literalPattern(s string, glob bool, dst pattern) pattern {
-	for _, r := range s {
-		if glob && (r == '*' || r == '?') {
-			dst = append(dst, pchar{r: r, wild: byte(r)})
-		} else {
-			dst = append(dst, pchar{r: r})
+// globEscape appends s to dst with '*', '?' and '\' escaped.
+func globEscape(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '*', '?', '\\':
+			dst = append(dst, '\\', c)
+		default:
+			dst = append(dst, c)
 		}
 	}
 	return dst
 }
 
-// expand turns a policy string into a pattern. When vars is true, policy
-// variables ${key}, ${key, 'default'}, ${*}, ${?} and ${$} are expanded
-// against ctx; ok is false if a variable has no value and no default.
-func expand(s string, glob, vars bool, ctx evalContext) (pattern, bool) {
-	p := make(pattern, 0, len(s))
-	if !vars {
-		return literalPattern(s, glob, p), true
+// globText returns policy text s in glob form: wildcards stay, '\' is
+// escaped.
+func globText(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
 	}
+	return strings.ReplaceAll(s, `\`, `\\`)
+}
+
+// lowerASCII returns c in lower case if it is an ASCII letter.
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// runeLen returns the length of the UTF-8 sequence at the start of s
+// (1 for invalid bytes), s being non-empty.
+func runeLen(s string) int {
+	if s[0] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(s)
+	return n
+}
+
+// globMatch reports whether s matches the glob-form pattern p. With fold,
+// ASCII letters compare without regard to case.
+func globMatch[P ~string | ~[]byte](p P, s string, fold bool) bool {
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(p) {
+			switch c := p[pi]; c {
+			case '*':
+				starP, starS = pi, si
+				pi++
+				continue
+			case '?':
+				pi++
+				si += runeLen(s[si:])
+				continue
+			case '\\':
+				if pi+1 < len(p) {
+					c = p[pi+1]
+					if c == s[si] || (fold && lowerASCII(c) == lowerASCII(s[si])) {
+						pi += 2
+						si++
+						continue
+					}
+					break
+				}
+				fallthrough
+			default:
+				if c == s[si] || (fold && lowerASCII(c) == lowerASCII(s[si])) {
+					pi++
+					si++
+					continue
+				}
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		starS += runeLen(s[starS:])
+		si = starS
+		pi = starP + 1
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// isStar reports whether the glob-form pattern p is the lone wildcard "*".
+func isStar[P ~string | ~[]byte](p P) bool { return len(p) == 1 && p[0] == '*' }
+
+// colon returns the index of the first unescaped ':' in glob-form p, or -1.
+func colon[P ~string | ~[]byte](p P) int {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			i++
+		case ':':
+			return i
+		}
+	}
+	return -1
+}
+
+// matchARN matches a glob-form ARN pattern against an ARN component by
+// component: wildcards do not cross ':' except in the sixth (resource)
+// component, which runs to the end. The pattern "*" matches everything; a
+// pattern and a value with different numbers of components do not match.
+// Matching is case-sensitive.
+func matchARN[P ~string | ~[]byte](p P, s string) bool {
+	if isStar(p) {
+		return true
+	}
+	for n := 1; ; n++ {
+		pe, se := -1, -1
+		if n < 6 {
+			pe, se = colon(p), strings.IndexByte(s, ':')
+		}
+		if (pe < 0) != (se < 0) {
+			return false
+		}
+		if pe < 0 {
+			return globMatch(p, s, false)
+		}
+		if !globMatch(p[:pe], s[:se], false) {
+			return false
+		}
+		p, s = p[pe+1:], s[se+1:]
+	}
+}
+
+// template is a policy string (a Resource entry or a condition value)
+// compiled for evaluation. Without policy variables it is static and text
+// holds its final form; otherwise parts are joined at evaluation time.
+type template struct {
+	text  string
+	parts []tpart
+}
+
+// tpart is one piece of a template: literal text (already in final form)
+// or a policy variable.
+type tpart struct {
+	lit    string
+	key    string // lower-case condition key; "" for literal parts
+	def    string // default value (raw)
+	hasDef bool
+}
+
+// static reports whether the template has no policy variables.
+func (t *template) static() bool { return t.parts == nil }
+
+// compileTemplate compiles policy text s. With glob, the final form is the
+// glob form (wildcards in s stay wildcards); otherwise it is plain text.
+// With vars (policy language 2012-10-17), ${key}, ${key, 'default'}, ${*},
+// ${?} and ${$} are recognised; an unterminated "${" is literal text.
+func compileTemplate(s string, glob, vars bool) template {
+	lit := func(dst []byte, raw string, fromPolicy bool) []byte {
+		switch {
+		case !glob:
+			return append(dst, raw...)
+		case fromPolicy:
+			return append(dst, globText(raw)...)
+		}
+		return globEscape(dst, raw)
+	}
+	if !vars || !strings.Contains(s, "${") {
+		return template{text: string(lit(nil, s, true))}
+	}
+	var parts []tpart
+	var buf []byte
 	for {
 		i := strings.Index(s, "${")
 		if i < 0 {
-			return literalPattern(s, glob, p), true
+			break
 		}
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
-			return literalPattern(s, glob, p), true
+			break
 		}
-		p = literalPattern(s[:i], glob, p)
+		buf = lit(buf, s[:i], true)
 		body := s[i+2 : i+j]
 		s = s[i+j+1:]
 		switch body {
 		case "*", "?", "$":
-			p = append(p, pchar{r: rune(body[0])})
+			buf = lit(buf, body, false)
 			continue
 		}
 		key, def, hasDef := body, "", false
@@ -61,110 +206,100 @@ func expand(s string, glob, vars bool, ctx evalContext) (pattern, bool) {
 				key, def, hasDef = k, d[1:len(d)-1], true
 			}
 		}
-		key = strings.TrimSpace(key)
-		if v, ok := ctx.single(key); ok {
-			p = literalPattern(v, false, p)
-		} else if hasDef {
-			p = literalPattern(def, false, p)
+		if len(buf) > 0 {
+			parts = append(parts, tpart{lit: string(buf)})
+			buf = buf[:0]
+		}
+		parts = append(parts, tpart{key: strings.ToLower(strings.TrimSpace(key)), def: def, hasDef: hasDef})
+	}
+	buf = lit(buf, s, true)
+	if parts == nil {
+		return template{text: string(buf)}
+	}
+	if len(buf) > 0 {
+		parts = append(parts, tpart{lit: string(buf)})
+	}
+	return template{parts: parts}
+}
+
+// expand appends the template's final form to dst, resolving variables
+// with ev. ok is false if a variable has no single value and no default.
+func (t *template) expand(dst []byte, ev *evaluator, glob bool) (out []byte, ok bool) {
+	if t.parts == nil {
+		return append(dst, t.text...), true
+	}
+	for i := range t.parts {
+		tp := &t.parts[i]
+		if tp.key == "" {
+			dst = append(dst, tp.lit...)
+			continue
+		}
+		v, found := ev.single(tp.key)
+		if !found {
+			if !tp.hasDef {
+				return dst, false
+			}
+			v = tp.def
+		}
+		if glob {
+			dst = globEscape(dst, v)
 		} else {
-			return nil, false
+			dst = append(dst, v...)
 		}
 	}
+	return dst, true
 }
 
-// match reports whether p matches s; fold makes the comparison case-insensitive.
-func (p pattern) match(s string, fold bool) bool {
-	// Iterative glob match with single-star backtracking.
-	var rs []rune
-	if utf8.RuneCountInString(s) == len(s) {
-		rs = make([]rune, len(s))
-		for i := 0; i < len(s); i++ {
-			rs[i] = rune(s[i])
-		}
-	} else {
-		rs = []rune(s)
-	}
-	eq := func(a, b rune) bool {
-		if a == b {
-			return true
-		}
-		if fold {
-			return strings.EqualFold(string(a), string(b))
-		}
-		return false
-	}
-	pi, si := 0, 0
-	starP, starS := -1, 0
-	for si < len(rs) {
-		if pi < len(p) && p[pi].wild == '*' {
-			starP, starS = pi, si
-			pi++
-			continue
-		}
-		if pi < len(p) && (p[pi].wild == '?' || (p[pi].wild == 0 && eq(p[pi].r, rs[si]))) {
-			pi++
-			si++
-			continue
-		}
-		if starP >= 0 {
-			starS++
-			si = starS
-			pi = starP + 1
-			continue
-		}
-		return false
-	}
-	for pi < len(p) && p[pi].wild == '*' {
-		pi++
-	}
-	return pi == len(p)
+// actionPattern is a compiled Action or NotAction entry.
+type actionPattern struct {
+	text string // glob form
+	any  bool   // "*"
+	glob bool   // contains wildcards
 }
 
-// isStar reports whether p is the single wildcard "*".
-func (p pattern) isStar() bool { return len(p) == 1 && p[0].wild == '*' }
-
-// splitARN splits a pattern on literal ':' into at most n parts.
-func (p pattern) splitARN(n int) []pattern {
-	var out []pattern
-	start := 0
-	for i, c := range p {
-		if len(out) == n-1 {
-			break
-		}
-		if c.wild == 0 && c.r == ':' {
-			out = append(out, p[start:i])
-			start = i + 1
-		}
+func compileAction(a string) actionPattern {
+	if a == "*" {
+		return actionPattern{text: a, any: true}
 	}
-	return append(out, p[start:])
+	return actionPattern{text: globText(a), glob: strings.ContainsAny(a, "*?")}
 }
 
-// matchARN matches an ARN pattern against an ARN component by component;
-// wildcards do not cross ':' except in the final resource component. The
-// pattern "*" matches everything; a pattern and a value with different
-// numbers of components do not match.
-func matchARN(p pattern, arn string) bool {
-	if p.isStar() {
+// match reports whether the pattern matches action; action names compare
+// without regard to case.
+func (p *actionPattern) match(action string) bool {
+	switch {
+	case p.any:
 		return true
+	case p.glob:
+		return globMatch(p.text, action, true)
 	}
-	pp := p.splitARN(6)
-	ap := strings.SplitN(arn, ":", 6)
-	if len(pp) != len(ap) {
+	return equalFoldASCII(p.text, action)
+}
+
+// equalFoldASCII reports whether a and b are equal with ASCII letters
+// compared without regard to case; other bytes compare exactly.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for i := range pp {
-		if !pp[i].match(ap[i], false) {
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] && lowerASCII(a[i]) != lowerASCII(b[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-// matchAction reports whether action pattern pat matches action;
-// comparison is case-insensitive.
-func matchAction(pat, action string) bool {
-	if pat == "*" {
+// keyEqual reports whether request context key k names the lower-case
+// policy key lk (condition key names are case-insensitive).
+func keyEqual(k, lk string) bool {
+	if len(k) == len(lk) && equalFoldASCII(k, lk) {
 		return true
 	}
-	return literalPattern(pat, true, nil).match(action, true)
+	for i := 0; i < len(k); i++ {
+		if k[i] >= utf8.RuneSelf {
+			return strings.EqualFold(k, lk)
+		}
+	}
+	return false
 }

@@ -31,6 +31,8 @@ type Policy struct {
 	Statements []Statement
 	// single records that Statement was written as an object, not a list.
 	single bool
+	// compiled records that every statement carries its compiled form.
+	compiled bool
 }
 
 // EffectiveVersion returns the policy language version in force:
@@ -68,6 +70,11 @@ type Statement struct {
 	// Conditions are the entries of the Condition element, sorted by
 	// operator and then key.
 	Conditions []Condition
+
+	actions   []actionPattern
+	resources []template
+	prin      *principals
+	deny      bool
 }
 
 // PrincipalSet is the value of a Principal or NotPrincipal element.
@@ -93,241 +100,497 @@ type Condition struct {
 	// Values are the condition values (numbers and booleans as their JSON text).
 	Values []string
 
-	base     string // operator without set prefix and IfExists suffix
-	set      string // "", "ForAnyValue", "ForAllValues"
+	lkey     string // Key in lower case
+	set      setKind
+	info     opInfo
 	ifExists bool
+	vars     bool // some value holds a policy variable
+	vals     []condValue
 }
 
-var sidRE = regexp.MustCompile(`^[0-9A-Za-z]*$`)
+var (
+	sidRE       = regexp.MustCompile(`^[0-9A-Za-z]*$`)
+	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	principalRE = regexp.MustCompile(`^arn:aws[a-z-]*:(iam::[0-9]{12}:(root|user/[^*?]+|role/[^*?]+|federated-user/[^*?]+)|sts::[0-9]{12}:(assumed-role/[^*?/]+/[^*?/]+|federated-user/[^*?]+))$`)
+	vendorRE    = regexp.MustCompile(`^[a-zA-Z0-9.-]+$`)
+)
+
+// AWS's messages for malformed documents.
+const (
+	msgSyntax           = "Syntax errors in policy."
+	msgLegacy           = "The policy failed legacy parsing"
+	msgSidUnique        = "Statement IDs (SID) in a single policy must be unique."
+	msgSidAlnum         = "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"
+	msgNoActions        = "Policy statement must contain actions."
+	msgNoResources      = "Policy statement must contain resources."
+	msgNoPrincipal      = "Missing required field Principal"
+	msgHasPrincipal     = "Policy document should not specify a principal."
+	msgVendor           = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
+	msgOneColon         = "Actions/Condition can contain only one colon."
+	msgAssumeRoleOnly   = "AssumeRole policy may only specify STS AssumeRole actions."
+	msgResourceVendor   = "Resource vendor must be fully qualified and cannot contain regexes."
+	iamResourcePrefixes = "user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/"
+)
+
+// rawStatement is a statement that passed the syntax checks.
+type rawStatement struct {
+	sid                       string
+	effect                    string
+	principal                 any
+	hasPrincipal, notPrin     bool
+	actions                   []string
+	hasAction, notAction      bool
+	resources                 []string
+	hasResource, notResource  bool
+	conditions                []Condition
+	resourceKey, principalKey string
+}
 
 // Parse parses and validates a policy document of the given kind. Errors are
-// *Error with Code "MalformedPolicyDocument" and AWS's messages.
+// *Error with Code "MalformedPolicyDocument" and AWS's messages; the checks
+// run in the order IAM runs them, so a document with several problems
+// reports the one AWS would.
 func Parse(doc string, kind Kind) (*Policy, error) {
 	if kind != Identity && kind != Resource && kind != Trust {
 		return nil, fmt.Errorf("policy: unknown kind %v", kind)
 	}
+	p, stmts, err := parseSyntax(doc, kind)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLegacy(stmts); err != nil {
+		return nil, err
+	}
+	for i := range stmts {
+		st := &stmts[i]
+		switch {
+		case kind == Identity && st.hasPrincipal:
+			return nil, malformed(msgHasPrincipal)
+		case kind != Identity && !st.hasPrincipal:
+			return nil, malformed(msgNoPrincipal)
+		}
+	}
+	sids := make(map[string]bool, len(stmts))
+	for i := range stmts {
+		if s := stmts[i].sid; s != "" {
+			if sids[s] {
+				return nil, malformed(msgSidUnique)
+			}
+			sids[s] = true
+		}
+	}
+	if kind != Resource {
+		for i := range stmts {
+			if !sidRE.MatchString(stmts[i].sid) {
+				return nil, malformed(msgSidAlnum)
+			}
+		}
+	}
+	for i := range stmts {
+		if !stmts[i].hasAction || len(stmts[i].actions) == 0 {
+			return nil, malformed(msgNoActions)
+		}
+	}
+	for i := range stmts {
+		st := &stmts[i]
+		switch {
+		case kind == Trust && st.hasResource:
+			return nil, malformed("Has prohibited field " + st.resourceKey)
+		case kind == Identity && !st.hasResource:
+			return nil, malformed(msgNoResources)
+		case st.hasResource && len(st.resources) == 0:
+			return nil, malformed(msgNoResources)
+		}
+	}
+	if msg := firstResourceError(stmts); msg != "" {
+		return nil, malformed(msg)
+	}
+	for i := range stmts {
+		for _, a := range stmts[i].actions {
+			if msg := actionError(a); msg != "" {
+				return nil, malformed(msg)
+			}
+			if kind == Trust && (a == "*" || !strings.EqualFold(a[:strings.IndexByte(a, ':')], "sts")) {
+				return nil, malformed(msgAssumeRoleOnly)
+			}
+		}
+	}
+	for i := range stmts {
+		st := &stmts[i]
+		s := Statement{
+			Sid: st.sid, Effect: st.effect,
+			Actions: st.actions, NotAction: st.notAction,
+			Resources: st.resources, NotResource: st.notResource, HasResource: st.hasResource,
+			Conditions: st.conditions,
+		}
+		if st.hasPrincipal {
+			ps, err := parsePrincipal(st.principal)
+			if err != nil {
+				return nil, err
+			}
+			s.Principal, s.NotPrincipal = ps, st.notPrin
+		}
+		p.Statements = append(p.Statements, s)
+	}
+	p.compile()
+	return p, nil
+}
+
+// parseSyntax decodes the document and checks the shape of every element.
+func parseSyntax(doc string, kind Kind) (*Policy, []rawStatement, error) {
 	dec := json.NewDecoder(strings.NewReader(doc))
 	dec.UseNumber()
 	var top any
 	if err := dec.Decode(&top); err != nil {
-		e := malformed("Syntax errors in policy.")
+		e := malformed(msgSyntax)
 		e.Err = fmt.Errorf("decoding policy JSON: %w", err)
-		return nil, e
+		return nil, nil, e
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, malformed("Syntax errors in policy.")
+		e := malformed(msgSyntax)
+		e.Err = errors.New("decoding policy JSON: data after the document")
+		return nil, nil, e
 	}
 	obj, ok := top.(map[string]any)
 	if !ok {
-		return nil, malformed("Syntax errors in policy.")
+		return nil, nil, malformed(msgSyntax)
 	}
 	p := &Policy{Kind: kind}
 	for k, v := range obj {
 		switch k {
 		case "Version":
 			s, ok := v.(string)
-			if !ok {
-				return nil, malformed("Syntax errors in policy.")
-			}
-			if s != Version2012 && s != Version2008 {
-				return nil, malformed("The policy failed legacy parsing")
+			if !ok || (s != Version2012 && s != Version2008) {
+				return nil, nil, malformed(msgSyntax)
 			}
 			p.Version = s
 		case "Id":
 			s, ok := v.(string)
 			if !ok {
-				return nil, malformed("Syntax errors in policy.")
+				return nil, nil, malformed(msgSyntax)
 			}
 			p.ID = s
 		case "Statement":
 		default:
-			return nil, malformed("Unknown field " + k)
+			return nil, nil, malformed(msgSyntax)
 		}
 	}
-	raw, ok := obj["Statement"]
-	if !ok {
-		return nil, malformed("Syntax errors in policy.")
-	}
 	var list []any
-	switch r := raw.(type) {
+	switch r := obj["Statement"].(type) {
 	case map[string]any:
 		list = []any{r}
 		p.single = true
 	case []any:
 		list = r
 	default:
-		return nil, malformed("Syntax errors in policy.")
+		return nil, nil, malformed(msgSyntax)
 	}
 	if len(list) == 0 {
-		return nil, malformed("Syntax errors in policy.")
+		return nil, nil, malformed(msgSyntax)
 	}
-	sids := map[string]bool{}
+	stmts := make([]rawStatement, 0, len(list))
 	for _, item := range list {
 		m, ok := item.(map[string]any)
 		if !ok {
-			return nil, malformed("Syntax errors in policy.")
+			return nil, nil, malformed(msgSyntax)
 		}
-		st, err := parseStatement(m, kind)
-		if err != nil {
-			return nil, err
+		st, ok := statementSyntax(m)
+		if !ok {
+			return nil, nil, malformed(msgSyntax)
 		}
-		if st.Sid != "" {
-			if sids[st.Sid] {
-				return nil, malformed("Statement IDs (SID) in a single policy must be unique.")
-			}
-			sids[st.Sid] = true
-		}
-		p.Statements = append(p.Statements, st)
+		stmts = append(stmts, st)
 	}
-	return p, nil
+	return p, stmts, nil
 }
 
-func parseStatement(m map[string]any, kind Kind) (Statement, error) {
-	var st Statement
+// statementSyntax checks the shape of one statement.
+func statementSyntax(m map[string]any) (rawStatement, bool) {
+	var st rawStatement
 	for k := range m {
 		switch k {
 		case "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
 			"Resource", "NotResource", "Condition":
 		default:
-			return st, malformed("Unknown field " + k)
+			return st, false
+		}
+	}
+	pair := func(a, b string) (string, any, bool, bool) {
+		va, hasA := m[a]
+		vb, hasB := m[b]
+		if hasB {
+			return b, vb, true, true
+		}
+		return a, va, hasA, false
+	}
+	if _, hasA := m["Action"]; hasA {
+		if _, hasNA := m["NotAction"]; hasNA {
+			return st, false
+		}
+	}
+	if _, hasR := m["Resource"]; hasR {
+		if _, hasNR := m["NotResource"]; hasNR {
+			return st, false
+		}
+	}
+	if _, hasP := m["Principal"]; hasP {
+		if _, hasNP := m["NotPrincipal"]; hasNP {
+			return st, false
 		}
 	}
 	if v, ok := m["Sid"]; ok {
 		s, ok := v.(string)
 		if !ok {
-			return st, malformed("Syntax errors in policy.")
+			return st, false
 		}
-		if kind != Resource && !sidRE.MatchString(s) {
-			return st, malformed("Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*")
-		}
-		st.Sid = s
+		st.sid = s
 	}
-	ev, ok := m["Effect"]
-	if !ok {
-		return st, malformed("Missing required field Effect")
+	e, ok := m["Effect"].(string)
+	if !ok || (!strings.EqualFold(e, "Allow") && !strings.EqualFold(e, "Deny")) {
+		return st, false
 	}
-	es, ok := ev.(string)
-	if !ok {
-		return st, malformed("Syntax errors in policy.")
-	}
-	if es != "Allow" && es != "Deny" {
-		return st, malformed("Invalid effect: " + es)
-	}
-	st.Effect = es
+	st.effect = e
 
-	// Principal / NotPrincipal.
-	pv, hasP := m["Principal"]
-	npv, hasNP := m["NotPrincipal"]
-	if hasP && hasNP {
-		return st, malformed("Syntax errors in policy.")
+	var v any
+	st.principalKey, v, st.hasPrincipal, st.notPrin = pair("Principal", "NotPrincipal")
+	if st.hasPrincipal {
+		if !principalSyntax(v) {
+			return st, false
+		}
+		st.principal = v
 	}
-	if kind == Identity {
-		if hasP || hasNP {
-			return st, malformed("Policy document should not specify a principal.")
+	_, v, st.hasAction, st.notAction = pair("Action", "NotAction")
+	if st.hasAction {
+		if st.actions, ok = stringList(v); !ok {
+			return st, false
 		}
-	} else {
-		if !hasP && !hasNP {
-			return st, malformed("Missing required field Principal")
-		}
-		if hasNP {
-			pv = npv
-			st.NotPrincipal = true
-		}
-		ps, err := parsePrincipal(pv)
-		if err != nil {
-			return st, err
-		}
-		st.Principal = ps
 	}
+	st.resourceKey, v, st.hasResource, st.notResource = pair("Resource", "NotResource")
+	if st.hasResource {
+		if st.resources, ok = stringList(v); !ok {
+			return st, false
+		}
+	}
+	if cv, has := m["Condition"]; has {
+		if st.conditions, ok = conditionSyntax(cv); !ok {
+			return st, false
+		}
+	}
+	return st, true
+}
 
-	// Action / NotAction.
-	av, hasA := m["Action"]
-	nav, hasNA := m["NotAction"]
-	if hasA && hasNA {
-		return st, malformed("Syntax errors in policy.")
+// principalSyntax checks the shape of a Principal or NotPrincipal value: a
+// string, or an object of strings or lists of strings.
+func principalSyntax(v any) bool {
+	switch t := v.(type) {
+	case string:
+		return true
+	case map[string]any:
+		if len(t) == 0 {
+			return false
+		}
+		for _, raw := range t {
+			if vals, ok := stringList(raw); !ok || len(vals) == 0 {
+				return false
+			}
+		}
+		return true
 	}
-	if !hasA && !hasNA {
-		return st, malformed("Policy statement must contain actions.")
-	}
-	if hasNA {
-		av = nav
-		st.NotAction = true
-	}
-	acts, ok := stringList(av)
+	return false
+}
+
+// conditionSyntax checks and collects a Condition element. An operator AWS
+// does not know is accepted only with an empty body, and then ignored.
+func conditionSyntax(v any) ([]Condition, bool) {
+	m, ok := v.(map[string]any)
 	if !ok {
-		return st, malformed("Syntax errors in policy.")
+		return nil, false
 	}
-	if len(acts) == 0 {
-		return st, malformed("Policy statement must contain actions.")
-	}
-	for _, a := range acts {
-		if a == "*" {
-			if kind == Trust {
-				return st, malformed("AssumeRole policy may only specify STS AssumeRole actions.")
+	var out []Condition
+	for op, raw := range m {
+		keys, ok := raw.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if _, _, _, known := splitOperator(op); !known {
+			if len(keys) != 0 {
+				return nil, false
 			}
 			continue
 		}
-		i := strings.IndexByte(a, ':')
-		if i <= 0 {
-			return st, malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
-		}
-		if kind == Trust && !strings.EqualFold(a[:i], "sts") {
-			return st, malformed("AssumeRole policy may only specify STS AssumeRole actions.")
-		}
-	}
-	st.Actions = acts
-
-	// Resource / NotResource.
-	rv, hasR := m["Resource"]
-	nrv, hasNR := m["NotResource"]
-	if hasR && hasNR {
-		return st, malformed("Syntax errors in policy.")
-	}
-	if kind == Trust && (hasR || hasNR) {
-		f := "Resource"
-		if hasNR {
-			f = "NotResource"
-		}
-		return st, malformed("Has prohibited field " + f)
-	}
-	if !hasR && !hasNR {
-		if kind == Identity {
-			return st, malformed("Policy statement must contain resources.")
-		}
-	} else {
-		if hasNR {
-			rv = nrv
-			st.NotResource = true
-		}
-		res, ok := stringList(rv)
-		if !ok {
-			return st, malformed("Syntax errors in policy.")
-		}
-		if len(res) == 0 {
-			return st, malformed("Policy statement must contain resources.")
-		}
-		for _, r := range res {
-			if r != "*" && !validARN(r) {
-				return st, malformed("Resource " + r + " must be in ARN format or \"*\".")
+		for key, kv := range keys {
+			if key == "" {
+				return nil, false
 			}
+			vals, ok := scalarList(kv)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, Condition{Operator: op, Key: key, Values: vals})
 		}
-		st.Resources = res
-		st.HasResource = true
 	}
-
-	if cv, ok := m["Condition"]; ok {
-		conds, err := parseConditions(cv)
-		if err != nil {
-			return st, err
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Operator != out[j].Operator {
+			return out[i].Operator < out[j].Operator
 		}
-		st.Conditions = conds
-	}
-	return st, nil
+		return out[i].Key < out[j].Key
+	})
+	return out, true
 }
 
-// validARN reports whether s has the six colon-separated ARN components.
-func validARN(s string) bool {
-	return strings.HasPrefix(s, "arn:") && len(strings.SplitN(s, ":", 6)) == 6
+// checkLegacy applies the checks IAM's legacy parser makes: Effect is
+// case-sensitive, Date condition values are ISO 8601 dates or epoch
+// seconds, and resources are not cut short.
+func checkLegacy(stmts []rawStatement) error {
+	for i := range stmts {
+		st := &stmts[i]
+		if st.effect != "Allow" && st.effect != "Deny" {
+			return malformed(msgLegacy)
+		}
+		for _, c := range st.conditions {
+			if _, info, _, _ := splitOperator(c.Operator); info.kind != opDate {
+				continue
+			}
+			for _, v := range c.Values {
+				if _, ok := parseDate(v); !ok {
+					return malformed(msgLegacy)
+				}
+			}
+		}
+	}
+	clean := true
+	for _, not := range []bool{false, true} {
+		for i := range stmts {
+			st := &stmts[i]
+			if !st.hasResource || st.notResource != not {
+				continue
+			}
+			if clean && resourceErrorOf(st.resources) != "" {
+				clean = false
+			}
+			if !clean {
+				continue
+			}
+			for _, r := range st.resources {
+				if r != "*" && legacyBadResource(r) {
+					return malformed(msgLegacy)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// legacyBadResource reports a resource the legacy parser rejects: one with
+// an empty component pair but fewer than six components, or no service.
+func legacyBadResource(r string) bool {
+	if strings.Count(r, ":") < 5 && strings.Contains(r, "::") {
+		return true
+	}
+	parts := strings.SplitN(r, ":", 4)
+	return len(parts) < 3 || parts[2] == ""
+}
+
+// resourceErrorOf returns the message for the first malformed resource of
+// a Resource or NotResource list, taking them in reverse lexical order as
+// IAM does, or "".
+func resourceErrorOf(res []string) string {
+	sorted := append([]string(nil), res...)
+	sort.Sort(sort.Reverse(sort.StringSlice(sorted)))
+	for _, r := range sorted {
+		if msg := resourceError(r); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// firstResourceError returns the message for the first malformed resource
+// of the document, Resource elements before NotResource elements.
+func firstResourceError(stmts []rawStatement) string {
+	for _, not := range []bool{false, true} {
+		for i := range stmts {
+			if st := &stmts[i]; st.hasResource && st.notResource == not {
+				if msg := resourceErrorOf(st.resources); msg != "" {
+					return msg
+				}
+			}
+		}
+	}
+	for i := range stmts {
+		for _, r := range stmts[i].resources {
+			if r != "*" && len(strings.SplitN(r, ":", 6)) < 6 {
+				return `Resource ` + r + ` must be in ARN format or "*".`
+			}
+		}
+	}
+	return ""
+}
+
+// resourceError checks the format of one Resource entry the way IAM does.
+func resourceError(r string) string {
+	if r == "*" {
+		return ""
+	}
+	head, rest, found := strings.Cut(r, ":")
+	if !found || head != "arn" {
+		return `Resource ` + r + ` must be in ARN format or "*".`
+	}
+	partition, rest, found := strings.Cut(rest, ":")
+	if partition != "aws" && partition != "*" {
+		parts := strings.Split(rest, ":")
+		comp := func(i int) string {
+			switch {
+			case i == 0 && parts[0] == "" && len(parts) == 1:
+				return "*"
+			case i == 3 && len(parts) > 3:
+				return strings.Join(parts[3:], ":")
+			case i < len(parts):
+				return parts[i]
+			}
+			return "*"
+		}
+		return fmt.Sprintf("Partition %q is not valid for resource \"arn:%s:%s:%s:%s:%s\".", partition, partition, comp(0), comp(1), comp(2), comp(3))
+	}
+	if !found {
+		return msgResourceVendor
+	}
+	service, rest, _ := strings.Cut(rest, ":")
+	switch {
+	case service == "iam" && !strings.HasPrefix(rest, ":"):
+		return "IAM resource " + r + " cannot contain region information."
+	case service == "s3" && !strings.HasPrefix(rest, ":"):
+		return "Resource " + r + " can not contain region information."
+	case service == "iam":
+		_, rest, _ = strings.Cut(rest, ":")
+		_, path, _ := strings.Cut(rest, ":")
+		if path == "*" {
+			return ""
+		}
+		for _, pre := range strings.Split(iamResourcePrefixes, ", ") {
+			if strings.HasPrefix(path, pre) {
+				return ""
+			}
+		}
+		return `IAM resource path must either be "*" or start with ` + iamResourcePrefixes + "."
+	}
+	return ""
+}
+
+// actionError checks the format of one Action or NotAction entry.
+func actionError(a string) string {
+	if a == "*" {
+		return ""
+	}
+	parts := strings.Split(a, ":")
+	switch {
+	case len(parts) == 1 || parts[0] == "":
+		return msgVendor
+	case len(parts) > 2:
+		return msgOneColon
+	case parts[0] != "*" && !vendorRE.MatchString(parts[0]):
+		return "Vendor " + parts[0] + " is not valid"
+	}
+	return ""
 }
 
 // stringList accepts a JSON string or a list of strings.
@@ -383,32 +646,28 @@ func scalarList(v any) ([]string, bool) {
 	return []string{s}, true
 }
 
-var (
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	principalRE = regexp.MustCompile(`^arn:aws[a-z-]*:(iam::[0-9]{12}:(root|user/[^*?]+|role/[^*?]+|federated-user/[^*?]+)|sts::[0-9]{12}:(assumed-role/[^*?/]+(/[^*?/]+)?|federated-user/[^*?]+))$`)
-)
-
 func invalidPrincipal(typ, val string) *Error {
 	return malformed(fmt.Sprintf("Invalid principal in policy: %q:%q", typ, val))
 }
 
+// parsePrincipal validates a Principal or NotPrincipal value whose shape
+// principalSyntax accepted.
 func parsePrincipal(v any) (*PrincipalSet, error) {
 	if s, ok := v.(string); ok {
 		if s != "*" {
-			return nil, malformed("Invalid principal in policy: " + fmt.Sprintf("%q", s))
+			return nil, malformed(fmt.Sprintf("Invalid principal in policy: %q", s))
 		}
 		return &PrincipalSet{Any: true}, nil
 	}
-	m, ok := v.(map[string]any)
-	if !ok || len(m) == 0 {
-		return nil, malformed("Syntax errors in policy.")
+	m := v.(map[string]any)
+	types := make([]string, 0, len(m))
+	for typ := range m {
+		types = append(types, typ)
 	}
+	sort.Strings(types)
 	ps := &PrincipalSet{}
-	for typ, raw := range m {
-		vals, ok := stringList(raw)
-		if !ok || len(vals) == 0 {
-			return nil, malformed("Syntax errors in policy.")
-		}
+	for _, typ := range types {
+		vals, _ := stringList(m[typ])
 		switch typ {
 		case "AWS":
 			for _, s := range vals {
@@ -425,6 +684,11 @@ func parsePrincipal(v any) (*PrincipalSet, error) {
 			}
 			ps.Service = vals
 		case "Federated":
+			for _, s := range vals {
+				if s == "" {
+					return nil, invalidPrincipal(typ, s)
+				}
+			}
 			ps.Federated = vals
 		case "CanonicalUser":
 			ps.CanonicalUser = vals
@@ -435,80 +699,46 @@ func parsePrincipal(v any) (*PrincipalSet, error) {
 	return ps, nil
 }
 
-// baseOperators maps each condition operator (without IfExists and set
-// prefixes) to whether it is negated.
-var baseOperators = map[string]bool{
-	"StringEquals": false, "StringNotEquals": true,
-	"StringEqualsIgnoreCase": false, "StringNotEqualsIgnoreCase": true,
-	"StringLike": false, "StringNotLike": true,
-	"NumericEquals": false, "NumericNotEquals": true,
-	"NumericLessThan": false, "NumericLessThanEquals": false,
-	"NumericGreaterThan": false, "NumericGreaterThanEquals": false,
-	"DateEquals": false, "DateNotEquals": true,
-	"DateLessThan": false, "DateLessThanEquals": false,
-	"DateGreaterThan": false, "DateGreaterThanEquals": false,
-	"Bool": false, "BinaryEquals": false,
-	"IpAddress": false, "NotIpAddress": true,
-	"ArnEquals": false, "ArnNotEquals": true,
-	"ArnLike": false, "ArnNotLike": true,
-	"Null": false,
+// compile fills in the compiled form of every statement.
+func (p *Policy) compile() {
+	vars := p.variables()
+	for i := range p.Statements {
+		p.Statements[i].compile(vars)
+	}
+	p.compiled = true
 }
 
-// splitOperator splits an operator into set prefix, base and IfExists.
-func splitOperator(op string) (set, base string, ifExists, ok bool) {
-	base = op
-	if i := strings.IndexByte(base, ':'); i >= 0 {
-		set = base[:i]
-		if set != "ForAnyValue" && set != "ForAllValues" {
-			return "", "", false, false
-		}
-		base = base[i+1:]
+// compiledCopy returns a compiled copy of a policy that was not built by
+// Parse, leaving p untouched.
+func (p *Policy) compiledCopy() *Policy {
+	c := *p
+	c.Statements = make([]Statement, len(p.Statements))
+	copy(c.Statements, p.Statements)
+	for i := range c.Statements {
+		c.Statements[i].Conditions = append([]Condition(nil), c.Statements[i].Conditions...)
 	}
-	if b, found := strings.CutSuffix(base, "IfExists"); found {
-		base, ifExists = b, true
-	}
-	if _, known := baseOperators[base]; !known {
-		return "", "", false, false
-	}
-	if base == "Null" && (ifExists || set != "") {
-		return "", "", false, false
-	}
-	return set, base, ifExists, true
+	c.compile()
+	return &c
 }
 
-func parseConditions(v any) ([]Condition, error) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, malformed("Syntax errors in policy.")
+// compile fills in the statement's compiled form from its exported fields.
+func (s *Statement) compile(vars bool) {
+	s.deny = s.Effect == "Deny"
+	s.actions = make([]actionPattern, len(s.Actions))
+	for i, a := range s.Actions {
+		s.actions[i] = compileAction(a)
 	}
-	var out []Condition
-	for op, raw := range m {
-		set, base, ifExists, ok := splitOperator(op)
-		if !ok {
-			return nil, malformed("Invalid Condition type : " + op)
-		}
-		keys, ok := raw.(map[string]any)
-		if !ok {
-			return nil, malformed("Syntax errors in policy.")
-		}
-		for key, kv := range keys {
-			if key == "" {
-				return nil, malformed("Syntax errors in policy.")
-			}
-			vals, ok := scalarList(kv)
-			if !ok {
-				return nil, malformed("Syntax errors in policy.")
-			}
-			out = append(out, Condition{Operator: op, Key: key, Values: vals, base: base, set: set, ifExists: ifExists})
-		}
+	s.resources = make([]template, len(s.Resources))
+	for i, r := range s.Resources {
+		s.resources[i] = compileTemplate(r, true, vars)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Operator != out[j].Operator {
-			return out[i].Operator < out[j].Operator
-		}
-		return out[i].Key < out[j].Key
-	})
-	return out, nil
+	s.prin = nil
+	if s.Principal != nil {
+		s.prin = compilePrincipals(s.Principal)
+	}
+	for i := range s.Conditions {
+		s.Conditions[i].compile(vars)
+	}
 }
 
 // MarshalJSON renders the policy as a canonical JSON document that Parse
@@ -517,31 +747,46 @@ func (p *Policy) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	first := true
-	field := func(name string, v any) {
+	field := func(name string, v any) error {
 		if !first {
 			b.WriteByte(',')
 		}
 		first = false
-		k, _ := json.Marshal(name)
+		k, err := json.Marshal(name)
+		if err != nil {
+			return fmt.Errorf("policy: encoding %s: %w", name, err)
+		}
 		b.Write(k)
 		b.WriteByte(':')
-		enc, _ := json.Marshal(v)
+		enc, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("policy: encoding %s: %w", name, err)
+		}
 		b.Write(enc)
+		return nil
 	}
 	if p.Version != "" {
-		field("Version", p.Version)
+		if err := field("Version", p.Version); err != nil {
+			return nil, err
+		}
 	}
 	if p.ID != "" {
-		field("Id", p.ID)
+		if err := field("Id", p.ID); err != nil {
+			return nil, err
+		}
 	}
 	stmts := make([]map[string]any, 0, len(p.Statements))
 	for _, s := range p.Statements {
 		stmts = append(stmts, s.jsonValue())
 	}
+	var err error
 	if p.single && len(stmts) == 1 {
-		field("Statement", stmts[0])
+		err = field("Statement", stmts[0])
 	} else {
-		field("Statement", stmts)
+		err = field("Statement", stmts)
+	}
+	if err != nil {
+		return nil, err
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
@@ -549,7 +794,10 @@ func (p *Policy) MarshalJSON() ([]byte, error) {
 
 // String returns the canonical JSON form of the policy.
 func (p *Policy) String() string {
-	b, _ := p.MarshalJSON()
+	b, err := p.MarshalJSON()
+	if err != nil {
+		return err.Error()
+	}
 	return string(b)
 }
 
@@ -596,7 +844,11 @@ func (s Statement) jsonValue() map[string]any {
 			if cm[c.Operator] == nil {
 				cm[c.Operator] = map[string][]string{}
 			}
-			cm[c.Operator][c.Key] = c.Values
+			vals := c.Values
+			if vals == nil {
+				vals = []string{}
+			}
+			cm[c.Operator][c.Key] = vals
 		}
 		m["Condition"] = cm
 	}

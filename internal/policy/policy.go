@@ -4,13 +4,23 @@
 // own IAM.
 //
 // Parse validates a document and reports problems as *Error values with the
-// code "MalformedPolicyDocument" and AWS's messages. Evaluate applies AWS's
-// documented policy evaluation logic (explicit deny wins, same-account union
-// of identity and resource policies, cross-account intersection, default
-// deny) and explains which statement decided.
+// code "MalformedPolicyDocument" and AWS's messages. It also compiles the
+// document (action and resource patterns, condition values, principals) so
+// that Evaluate does little more than compare.
+//
+// Evaluate applies AWS's documented policy evaluation logic: an explicit
+// deny in any policy wins; within one account an allow from the identity
+// policies or from the resource policy suffices, except that a resource
+// policy naming only the caller's account delegates to the identity
+// policies and a role trust policy must always allow the caller itself;
+// across accounts both must allow; otherwise the request is implicitly
+// denied. Every Decision names the statement (policy name, Sid or index)
+// that decided, or says that nothing matched.
+//
+// Cache keeps decisions for hot paths, keyed by RequestKey.
 package policy
 
-import "fmt"
+import "strconv"
 
 // Kind is the kind of a policy document, which decides the rules Parse
 // applies to Principal, Resource and Action.
@@ -38,7 +48,7 @@ func (k Kind) String() string {
 	case Trust:
 		return "trust"
 	}
-	return fmt.Sprintf("Kind(%d)", int(k))
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
 // ErrCodeMalformed is the error code of every Parse error.
@@ -78,6 +88,13 @@ const (
 	AssumedRole
 	// Service is an AWS service principal such as "ec2.amazonaws.com".
 	Service
+	// FederatedUser is a federated user session from GetFederationToken
+	// (arn:aws:sts::ACCOUNT:federated-user/NAME).
+	FederatedUser
+	// Federated is a caller authenticated by an external identity provider
+	// (web identity or SAML) asking to assume a role; trust policies name it
+	// with a "Federated" principal equal to Principal.Provider.
+	Federated
 )
 
 // String returns the name of the principal kind.
@@ -95,8 +112,12 @@ func (k PrincipalKind) String() string {
 		return "AssumedRole"
 	case Service:
 		return "Service"
+	case FederatedUser:
+		return "FederatedUser"
+	case Federated:
+		return "Federated"
 	}
-	return fmt.Sprintf("PrincipalKind(%d)", int(k))
+	return "PrincipalKind(" + strconv.Itoa(int(k)) + ")"
 }
 
 // Principal is the caller of a request.
@@ -117,6 +138,10 @@ type Principal struct {
 	UserID string
 	// Service is the service name of a Service principal, e.g. "ec2.amazonaws.com".
 	Service string
+	// Provider is the identity provider of a Federated principal, e.g.
+	// "cognito-identity.amazonaws.com" or
+	// "arn:aws:iam::111111111111:saml-provider/corp".
+	Provider string
 }
 
 // Request is one authorization question: may Principal perform Action on Resource?
@@ -133,8 +158,10 @@ type Request struct {
 	// Context holds condition keys (names are case-insensitive) and their
 	// values, e.g. "aws:SourceIp", "aws:SecureTransport", "aws:ResourceTag/team".
 	// aws:username, aws:userid, aws:PrincipalAccount, aws:PrincipalArn,
-	// aws:PrincipalType and (when absent) aws:CurrentTime and aws:EpochTime
-	// are derived by Evaluate.
+	// aws:PrincipalType, aws:PrincipalIsAWSService, aws:PrincipalServiceName
+	// are derived from Principal and take precedence over Context;
+	// aws:CurrentTime and aws:EpochTime are read from the clock when Context
+	// lacks them.
 	Context map[string][]string
 }
 
@@ -162,8 +189,13 @@ type Decision struct {
 	Effect string
 	// Reason explains which statement of which policy decided.
 	Reason string
-	// Matches lists every statement that matched the request.
+	// Matches lists every statement that matched the request, identity
+	// policies first, in order.
 	Matches []Match
+	// UsedClock reports that a condition or policy variable read
+	// aws:CurrentTime or aws:EpochTime from the clock: the decision may
+	// change with time, and Cache does not keep it.
+	UsedClock bool
 }
 
 // Match identifies one statement that matched a request.
@@ -178,12 +210,18 @@ type Match struct {
 	Sid string
 	// Effect is the statement's effect, "Allow" or "Deny".
 	Effect string
+
+	// delegated reports an Allow of a resource policy that named the caller
+	// only through its account, which within that account delegates the
+	// decision to the identity policies.
+	delegated bool
 }
 
 // String describes the statement, e.g. `statement "S1" (#2) of cluster policy`.
 func (m Match) String() string {
+	idx := strconv.Itoa(m.Index)
 	if m.Sid != "" {
-		return fmt.Sprintf("statement %q (#%d) of %s", m.Sid, m.Index, m.Policy)
+		return "statement " + strconv.Quote(m.Sid) + " (#" + idx + ") of " + m.Policy
 	}
-	return fmt.Sprintf("statement #%d of %s", m.Index, m.Policy)
+	return "statement #" + idx + " of " + m.Policy
 }

@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -15,7 +15,15 @@ type queryParam struct{ key, value string }
 // repeated keys and empty values ("a" and "a=" both mean a=""). Empty pairs
 // ("a=1&&b=2") are skipped. '+' decodes to a space, as url.ParseQuery and
 // the AWS SDKs treat it.
+//
+// A raw ';' makes the query malformed. Handlers read a verified request's
+// parameters with url.ParseQuery, which drops any pair holding one: a
+// parameter signed as "a=%3B" and sent as "a=;" would otherwise verify and
+// yet be invisible to the handler. Signers always percent-encode ';'.
 func parseQuery(raw string) ([]queryParam, bool) {
+	if strings.IndexByte(raw, ';') >= 0 {
+		return nil, false
+	}
 	var out []queryParam
 	for raw != "" {
 		var pair string
@@ -42,6 +50,7 @@ func parseQuery(raw string) ([]queryParam, bool) {
 // named skip (X-Amz-Signature for presigned requests).
 func canonicalQuery(params []queryParam, skip ...string) string {
 	enc := make([]queryParam, 0, len(params))
+	size := 0
 next:
 	for _, p := range params {
 		for _, s := range skip {
@@ -49,15 +58,18 @@ next:
 				continue next
 			}
 		}
-		enc = append(enc, queryParam{uriEncode(p.key, false), uriEncode(p.value, false)})
+		q := queryParam{uriEncode(p.key, false), uriEncode(p.value, false)}
+		size += len(q.key) + len(q.value) + 2
+		enc = append(enc, q)
 	}
-	sort.Slice(enc, func(i, j int) bool {
-		if enc[i].key != enc[j].key {
-			return enc[i].key < enc[j].key
+	slices.SortFunc(enc, func(a, b queryParam) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
 		}
-		return enc[i].value < enc[j].value
+		return strings.Compare(a.value, b.value)
 	})
 	var b strings.Builder
+	b.Grow(size)
 	for i, p := range enc {
 		if i > 0 {
 			b.WriteByte('&')
@@ -69,26 +81,37 @@ next:
 	return b.String()
 }
 
+// unreserved reports whether URI encoding leaves c as it is.
+func unreserved(c byte, keepSlash bool) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~' || keepSlash && c == '/'
+}
+
 // uriEncode percent-encodes every byte except the unreserved characters
 // A-Z a-z 0-9 - . _ ~ (and '/' when keepSlash), with upper-case hex, as the
-// SigV4 specification's UriEncode.
+// SigV4 specification's UriEncode. A string that needs no encoding is
+// returned as it is.
 func uriEncode(s string, keepSlash bool) string {
 	const hexdig = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
+	n := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9',
-			c == '-', c == '.', c == '_', c == '~', keepSlash && c == '/':
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(hexdig[c>>4])
-			b.WriteByte(hexdig[c&15])
+		if !unreserved(s[i], keepSlash) {
+			n++
 		}
 	}
-	return b.String()
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c, keepSlash) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hexdig[c>>4], hexdig[c&15])
+		}
+	}
+	return string(b)
 }
 
 // removeDotSegments applies RFC 3986 §5.2.4 and, as AWS services (and
@@ -170,7 +193,15 @@ type header struct {
 
 // canonicalRequest assembles the SigV4 canonical request.
 func canonicalRequest(method, uri, query string, headers []header, signedHeaders, payloadHash string) string {
+	size := len(method) + len(uri) + len(query) + len(signedHeaders) + len(payloadHash) + 5
+	for _, h := range headers {
+		size += len(h.name) + 2
+		for _, v := range h.values {
+			size += len(v) + 1
+		}
+	}
 	var b strings.Builder
+	b.Grow(size)
 	b.WriteString(method)
 	b.WriteByte('\n')
 	b.WriteString(uri)
@@ -195,10 +226,21 @@ func canonicalRequest(method, uri, query string, headers []header, signedHeaders
 	return b.String()
 }
 
-// stringToSign builds the SigV4 string to sign.
-func stringToSign(amzDate, scope, canonical string) string {
+// appendStringToSign appends the SigV4 string to sign of a canonical
+// request to b.
+func appendStringToSign(b []byte, amzDate string, s *signed, canonical string) []byte {
 	sum := sha256.Sum256([]byte(canonical))
-	return Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+	b = append(b, Algorithm...)
+	b = append(b, '\n')
+	b = append(b, amzDate...)
+	b = append(b, '\n')
+	b = append(b, s.scopeDate...)
+	b = append(b, '/')
+	b = append(b, s.region...)
+	b = append(b, '/')
+	b = append(b, s.service...)
+	b = append(b, "/aws4_request\n"...)
+	return hex.AppendEncode(b, sum[:])
 }
 
 func sha256Hex(b []byte) string {

@@ -25,13 +25,16 @@ const (
 // t0 is the fixed signing time of tests whose signer takes a time.
 var t0 = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
 
+// farFuture is when the temporary test credential expires.
+var farFuture = time.Date(2125, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // testKeys is the key store of the tests.
 var testKeys = KeysFunc(func(_ context.Context, id string) (Credential, error) {
 	switch id {
 	case akidLong:
 		return Credential{AccessKeyID: id, SecretAccessKey: secretLong}, nil
 	case akidTemp:
-		return Credential{AccessKeyID: id, SecretAccessKey: secretTemp, SessionToken: tokenTemp, Expires: time.Now().Add(100 * 365 * 24 * time.Hour)}, nil
+		return Credential{AccessKeyID: id, SecretAccessKey: secretTemp, SessionToken: tokenTemp, Expires: farFuture}, nil
 	case akidExpired:
 		return Credential{AccessKeyID: id, SecretAccessKey: secretExp, SessionToken: tokenExp, Expires: t0.Add(-time.Hour)}, nil
 	}
@@ -84,4 +87,16 @@ func missing(t *testing.T, why string) {
 		t.Fatalf("required test dependency missing in CI: %s", why)
 	}
 	t.Skipf("skipping: %s (set up the dependency; fatal when CI=true)", why)
+}
+
+// flipHex changes the first digit of a hex string to another hex digit.
+func flipHex(s string) string {
+	if s == "" {
+		return s
+	}
+	c := byte('0')
+	if s[0] == '0' {
+		c = '1'
+	}
+	return string(c) + s[1:]
 }

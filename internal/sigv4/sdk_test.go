@@ -40,7 +40,7 @@ type sdkCase struct {
 
 // signSDK signs c with the real aws-sdk-go-v2 signer and returns the request
 // as a server would see it plus its body.
-func signSDK(t *testing.T, c sdkCase) (*http.Request, []byte) {
+func signSDK(t testing.TB, c sdkCase) (*http.Request, []byte) {
 	t.Helper()
 	if c.akid == "" {
 		c.akid, c.secret = akidLong, secretLong

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,7 +25,7 @@ type signed struct {
 	scopeDate, region, service string
 	amzDate                    string
 	signedAt                   time.Time
-	signature                  []byte
+	signature                  [sha256.Size]byte
 	sessionToken               string
 	hasToken                   bool
 	presigned                  bool
@@ -33,14 +34,14 @@ type signed struct {
 	signedHeaderNames          []string
 }
 
-func (s *signed) scope() string {
-	return s.scopeDate + "/" + s.region + "/" + s.service + "/aws4_request"
-}
-
 // parseCredential splits AKID/yyyymmdd/region/service/aws4_request.
 func parseCredential(s *signed, cred string) *Error {
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 || parts[4] != "aws4_request" {
+	var parts [5]string
+	rest, ok := cred, true
+	for i := 0; i < 4 && ok; i++ {
+		parts[i], rest, ok = strings.Cut(rest, "/")
+	}
+	if parts[4] = rest; !ok || parts[4] != "aws4_request" {
 		return newError(CodeIncompleteSignature, "credential must have the form <key>/<yyyymmdd>/<region>/<service>/aws4_request")
 	}
 	for _, p := range parts {
@@ -67,14 +68,12 @@ func parseAmzDate(s *signed, d string) *Error {
 
 // parseSignature decodes the hex signature.
 func parseSignature(s *signed, sig string) *Error {
-	if len(sig) != 64 {
+	if len(sig) != 2*len(s.signature) {
 		return newError(CodeIncompleteSignature, "signature must be 64 hex digits")
 	}
-	b, err := hex.DecodeString(sig)
-	if err != nil {
+	if _, err := hex.Decode(s.signature[:], []byte(sig)); err != nil {
 		return newError(CodeIncompleteSignature, "signature must be 64 hex digits")
 	}
-	s.signature = b
 	return nil
 }
 
@@ -85,17 +84,27 @@ func parseSignedHeaders(s *signed, list string) *Error {
 		return newError(CodeIncompleteSignature, "SignedHeaders is empty")
 	}
 	names := strings.Split(list, ";")
-	seen := make(map[string]bool, len(names))
-	for _, n := range names {
+	var seen map[string]bool // for long lists; short ones are searched
+	if len(names) > 16 {
+		seen = make(map[string]bool, len(names))
+	}
+	host := false
+	for i, n := range names {
 		if n == "" || strings.ToLower(n) != n || strings.ContainsAny(n, " \t:") {
 			return newError(CodeIncompleteSignature, fmt.Sprintf("invalid signed header name %q", n))
 		}
-		if seen[n] {
+		repeated := seen[n]
+		if seen == nil {
+			repeated = slices.Contains(names[:i], n)
+		} else {
+			seen[n] = true
+		}
+		if repeated {
 			return newError(CodeIncompleteSignature, fmt.Sprintf("signed header %q is repeated", n))
 		}
-		seen[n] = true
+		host = host || n == "host"
 	}
-	if !seen["host"] {
+	if !host {
 		return newError(CodeIncompleteSignature, "'host' must be a signed header")
 	}
 	s.signedHeaders, s.signedHeaderNames = list, names
@@ -170,12 +179,14 @@ func (v *Verifier) check(ctx context.Context, s *signed, now time.Time, canonica
 		return Result{}, newError(CodeInvalidClientTokenID, "the security token included in the request is invalid")
 	}
 	key := v.signingKey(cred.SecretAccessKey, s.scopeDate, s.region, s.service)
-	scope := s.scope()
+	mac := hmac.New(sha256.New, key)
+	var buf [160]byte
+	var sum [sha256.Size]byte
 	match := 0
 	for _, c := range canonicals {
-		want := hmac.New(sha256.New, key)
-		want.Write([]byte(stringToSign(s.amzDate, scope, c)))
-		match |= subtle.ConstantTimeCompare(want.Sum(nil), s.signature)
+		mac.Reset()
+		mac.Write(appendStringToSign(buf[:0], s.amzDate, s, c))
+		match |= subtle.ConstantTimeCompare(mac.Sum(sum[:0]), s.signature[:])
 	}
 	if match != 1 {
 		return Result{}, newError(CodeSignatureDoesNotMatch, "the request signature we calculated does not match the signature you provided")
@@ -342,43 +353,110 @@ func headerDateAndToken(s *signed, r *http.Request) *Error {
 	return nil
 }
 
+// Indexes of the X-Amz-* parameters of a presigned request in
+// presignValues.
+const (
+	pAlgorithm = iota
+	pCredential
+	pDate
+	pExpires
+	pSignedHeaders
+	pSignature
+	pSecurityToken // optional
+	numPresignParams
+)
+
+// presignParamName is the name of parameter i.
+func presignParamName(i int) string {
+	return [numPresignParams]string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+		"X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token"}[i]
+}
+
+// presignParam is the index of the parameter named key, or -1.
+func presignParam(key string) int {
+	switch key {
+	case "X-Amz-Algorithm":
+		return pAlgorithm
+	case "X-Amz-Credential":
+		return pCredential
+	case "X-Amz-Date":
+		return pDate
+	case "X-Amz-Expires":
+		return pExpires
+	case "X-Amz-SignedHeaders":
+		return pSignedHeaders
+	case "X-Amz-Signature":
+		return pSignature
+	case "X-Amz-Security-Token":
+		return pSecurityToken
+	}
+	return -1
+}
+
+// presignValues holds the X-Amz-* parameters of a presigned request.
+type presignValues struct {
+	v       [numPresignParams]string
+	present uint8
+}
+
+// set records key=value if key is an X-Amz-* presign parameter; dup
+// reports that it was already set.
+func (pv *presignValues) set(key, value string) (known, dup bool) {
+	i := presignParam(key)
+	if i < 0 {
+		return false, false
+	}
+	if pv.present&(1<<i) != 0 {
+		return true, true
+	}
+	pv.v[i], pv.present = value, pv.present|1<<i
+	return true, false
+}
+
+func (pv *presignValues) get(i int) (string, bool) {
+	return pv.v[i], pv.present&(1<<i) != 0
+}
+
+// missing returns the first required parameter that is not set.
+func (pv *presignValues) missing() (string, bool) {
+	for i := 0; i < pSecurityToken; i++ {
+		if pv.present&(1<<i) == 0 {
+			return presignParamName(i), true
+		}
+	}
+	return "", false
+}
+
 // parsePresignedQuery reads the X-Amz-* parameters of a presigned request.
 func parsePresignedQuery(s *signed, params []queryParam) *Error {
-	got := map[string]string{}
+	var pv presignValues
 	for _, p := range params {
-		switch p.key {
-		case "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
-			"X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token":
-			if _, dup := got[p.key]; dup {
-				return newError(CodeIncompleteSignature, fmt.Sprintf("query parameter %s is repeated", p.key))
-			}
-			got[p.key] = p.value
+		if _, dup := pv.set(p.key, p.value); dup {
+			return newError(CodeIncompleteSignature, fmt.Sprintf("query parameter %s is repeated", p.key))
 		}
 	}
-	for _, k := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"} {
-		if _, ok := got[k]; !ok {
-			return newError(CodeIncompleteSignature, fmt.Sprintf("presigned request requires the %s query parameter", k))
-		}
+	if k, ok := pv.missing(); ok {
+		return newError(CodeIncompleteSignature, fmt.Sprintf("presigned request requires the %s query parameter", k))
 	}
-	if got["X-Amz-Algorithm"] != Algorithm {
+	if pv.v[pAlgorithm] != Algorithm {
 		return newError(CodeIncompleteSignature, "unsupported X-Amz-Algorithm; only AWS4-HMAC-SHA256 is accepted")
 	}
-	if e := parseCredential(s, got["X-Amz-Credential"]); e != nil {
+	if e := parseCredential(s, pv.v[pCredential]); e != nil {
 		return e
 	}
-	if e := parseAmzDate(s, got["X-Amz-Date"]); e != nil {
+	if e := parseAmzDate(s, pv.v[pDate]); e != nil {
 		return e
 	}
-	if e := parseExpires(s, got["X-Amz-Expires"], MaxPresignExpires); e != nil {
+	if e := parseExpires(s, pv.v[pExpires], MaxPresignExpires); e != nil {
 		return e
 	}
-	if e := parseSignedHeaders(s, got["X-Amz-SignedHeaders"]); e != nil {
+	if e := parseSignedHeaders(s, pv.v[pSignedHeaders]); e != nil {
 		return e
 	}
-	if tok, ok := got["X-Amz-Security-Token"]; ok {
+	if tok, ok := pv.get(pSecurityToken); ok {
 		s.sessionToken, s.hasToken = tok, true
 	}
-	return parseSignature(s, got["X-Amz-Signature"])
+	return parseSignature(s, pv.v[pSignature])
 }
 
 // payloadHash returns the payload hash to put in the canonical request.
