@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kafkalink/kafkalink/internal/config"
+
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafkalink/kafkalink/internal/daemon"
@@ -70,12 +72,21 @@ func startEnv(ctx context.Context, o Options) (_ *env, err error) {
 			FirstIP:   firstIP.String(),
 			IPPort:    ipPort,
 		}, e.directBootstrap)
-		// Only as many ip-per-broker addresses as brokers were checked.
-		for i := range cfg.Clusters[0].Listeners {
-			if cfg.Clusters[0].Listeners[i].Name == "own" {
-				cfg.Clusters[0].Listeners[i].Count = o.Brokers
+		// The benchmark measures the plaintext listener sets, with no
+		// front door; only as many ip-per-broker addresses as brokers were
+		// checked.
+		cfg.APIListen, cfg.Accounts = "", nil
+		var plain []config.ListenerSet
+		for _, l := range cfg.Clusters[0].Listeners {
+			if l.Auth != "" {
+				continue
 			}
+			if l.Name == "own" {
+				l.Count = o.Brokers
+			}
+			plain = append(plain, l)
 		}
+		cfg.Clusters[0].Listeners = plain
 		d, err := daemon.Start(ctx, cfg, daemon.Options{Logger: o.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
