@@ -11,7 +11,7 @@ import (
 // Kafka API calls), keyed by RequestKey. It holds at most its size in
 // entries, is safe for concurrent use, and Invalidate drops every entry in
 // O(1) by moving to a new generation: older entries are never returned and
-// are reclaimed as they are met or evicted.
+// are reclaimed as new ones take their place.
 //
 // A cached Decision shares its Matches slice with every caller that gets
 // it; callers must not modify it. Decisions that read the clock
@@ -23,14 +23,18 @@ type Cache struct {
 	shards []cacheShard
 }
 
+// cacheShard is one lock stripe. Entries are found by the 64-bit hash of
+// their key, which is hashed once per lookup; the key itself is kept to
+// rule out hash collisions.
 type cacheShard struct {
-	mu  sync.Mutex
+	mu  sync.RWMutex
 	max int
-	m   map[string]cacheEntry
-	_   [40]byte // keep shards on separate cache lines
+	m   map[uint64]cacheEntry
+	_   [32]byte // keep shards on separate cache lines
 }
 
 type cacheEntry struct {
+	key string
 	gen uint64
 	d   Decision
 }
@@ -41,6 +45,7 @@ const maxShards = 64
 // NewCache returns a Cache that holds at most size decisions. A size of
 // zero or less gives a cache that keeps nothing.
 func NewCache(size int) *Cache {
+	size = max(size, 0)
 	n := 1
 	for n < maxShards && n*2*16 <= size {
 		n *= 2
@@ -48,44 +53,42 @@ func NewCache(size int) *Cache {
 	c := &Cache{seed: maphash.MakeSeed(), mask: uint64(n - 1), shards: make([]cacheShard, n)}
 	for i := range c.shards {
 		s := &c.shards[i]
-		s.max = max(size, 0) / n
-		if i < max(size, 0)%n {
+		s.max = size / n
+		if i < size%n {
 			s.max++
 		}
-		s.m = make(map[string]cacheEntry, min(s.max, 1024))
+		s.m = make(map[uint64]cacheEntry, min(s.max, 1024))
 	}
 	return c
 }
 
-func (c *Cache) shard(h uint64) *cacheShard { return &c.shards[h&c.mask] }
+// lookup returns the live entry with hash h, if any.
+func (c *Cache) lookup(h uint64) (cacheEntry, bool) {
+	s := &c.shards[h&c.mask]
+	gen := c.gen.Load()
+	s.mu.RLock()
+	e, ok := s.m[h]
+	s.mu.RUnlock()
+	return e, ok && e.gen == gen
+}
 
 // Get returns the decision cached under key.
 func (c *Cache) Get(key string) (Decision, bool) {
-	s := c.shard(maphash.String(c.seed, key))
-	gen := c.gen.Load()
-	s.mu.Lock()
-	e, ok := s.m[key]
-	if ok && e.gen != gen {
-		delete(s.m, key)
-		ok = false
+	e, ok := c.lookup(maphash.String(c.seed, key))
+	if !ok || e.key != key {
+		return Decision{}, false
 	}
-	s.mu.Unlock()
-	return e.d, ok
+	return e.d, true
 }
 
 // GetBytes is Get for a key held in a byte slice (see AppendRequestKey);
 // it does not allocate.
 func (c *Cache) GetBytes(key []byte) (Decision, bool) {
-	s := c.shard(maphash.Bytes(c.seed, key))
-	gen := c.gen.Load()
-	s.mu.Lock()
-	e, ok := s.m[string(key)]
-	if ok && e.gen != gen {
-		delete(s.m, string(key))
-		ok = false
+	e, ok := c.lookup(maphash.Bytes(c.seed, key))
+	if !ok || e.key != string(key) {
+		return Decision{}, false
 	}
-	s.mu.Unlock()
-	return e.d, ok
+	return e.d, true
 }
 
 // Put caches d under key, evicting another entry if the cache is full.
@@ -94,16 +97,17 @@ func (c *Cache) Put(key string, d Decision) {
 	if d.UsedClock {
 		return
 	}
-	s := c.shard(maphash.String(c.seed, key))
+	h := maphash.String(c.seed, key)
+	s := &c.shards[h&c.mask]
 	if s.max == 0 {
 		return
 	}
 	gen := c.gen.Load()
 	s.mu.Lock()
-	if _, ok := s.m[key]; !ok && len(s.m) >= s.max {
+	if _, ok := s.m[h]; !ok && len(s.m) >= s.max {
 		// Evict one entry: a stale one if the first few probes find one,
 		// else whichever the map yields first (effectively random).
-		var victim string
+		var victim uint64
 		found, probes := false, 0
 		for k, e := range s.m {
 			if !found || e.gen != gen {
@@ -118,7 +122,7 @@ func (c *Cache) Put(key string, d Decision) {
 		}
 		delete(s.m, victim)
 	}
-	s.m[key] = cacheEntry{gen: gen, d: d}
+	s.m[h] = cacheEntry{key: key, gen: gen, d: d}
 	s.mu.Unlock()
 }
 
@@ -132,9 +136,9 @@ func (c *Cache) Len() int {
 	n := 0
 	for i := range c.shards {
 		s := &c.shards[i]
-		s.mu.Lock()
+		s.mu.RLock()
 		n += len(s.m)
-		s.mu.Unlock()
+		s.mu.RUnlock()
 	}
 	return n
 }

@@ -34,7 +34,7 @@ func TestParseErrors(t *testing.T) {
 		// Syntax: the document is not a policy document.
 		{"bad JSON", Identity, `{"Version":"2012-10-17",`, msgSyntax},
 		{"empty document", Identity, ``, msgSyntax},
-		{"data after the document", Identity, stmt(`{"Effect":"Allow",` + okAction + `,` + okRes + `}`) + `}`, msgSyntax},
+		{"data after the document", Identity, stmt(`{"Effect":"Allow",`+okAction+`,`+okRes+`}`) + `}`, msgSyntax},
 		{"two documents", Identity, `{} {}`, msgSyntax},
 		{"top level is a list", Identity, `[]`, msgSyntax},
 		{"top level is a string", Identity, `"policy"`, msgSyntax},
