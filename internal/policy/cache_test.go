@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"hash/maphash"
 	"strconv"
 	"sync"
 	"testing"
@@ -231,5 +232,21 @@ func TestCacheWithEvaluate(t *testing.T) {
 	}
 	if got := c.Len(); got != 2 {
 		t.Errorf("Len: got %d; want 2", got)
+	}
+}
+
+// Entries are found by a 64-bit hash; a colliding key must not be
+// mistaken for the one stored.
+func TestCacheHashCollision(t *testing.T) {
+	c := NewCache(16)
+	c.Put("a", decisionNamed("a"))
+	h := maphash.String(c.seed, "a")
+	s := &c.shards[h&c.mask]
+	e := s.m[h]
+	e.key = "b" // as if "b" had hashed like "a"
+	s.m[h] = e
+	wantMiss(t, c, "a")
+	if _, ok := c.GetBytes([]byte("a")); ok {
+		t.Errorf("GetBytes(a): got hit on a colliding entry; want miss")
 	}
 }

@@ -221,3 +221,46 @@ func FuzzGlobMatch(f *testing.F) {
 		}
 	})
 }
+
+// normalized renders a request the way evaluation sees it: action and
+// context key names without case.
+func normalized(r *Request) string {
+	keys := make([]string, 0, len(r.Context))
+	for k := range r.Context {
+		keys = append(keys, k)
+	}
+	// Sort as AppendRequestKey does, so that values of keys differing only
+	// in case keep their order.
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keyLess(keys[j], keys[j-1]); j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%#v|%q|%q|%q|", r.Principal, strings.ToLower(r.Action), r.Resource, r.ResourceAccount)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%q=%q;", strings.ToLower(k), r.Context[k])
+	}
+	return b.String()
+}
+
+// FuzzRequestKey checks that two requests share a cache key only when
+// evaluation cannot tell them apart.
+func FuzzRequestKey(f *testing.F) {
+	f.Add("kafka-cluster:Connect", cluster, "aws:SourceIp", "10.0.0.1", uint8(0), "KAFKA-CLUSTER:connect", cluster, "AWS:SOURCEIP", "10.0.0.1", uint8(0))
+	f.Add("a:b", "x", "k", "v|w", uint8(1), "a:b", "xk", "", "v|w", uint8(1))
+	f.Fuzz(func(t *testing.T, a1, r1, k1, v1 string, p1 uint8, a2, r2, k2, v2 string, p2 uint8) {
+		mk := func(a, r, k, v string, p uint8) Request {
+			req := Request{Principal: fuzzPrincipals[int(p)%len(fuzzPrincipals)], Action: a, Resource: r,
+				Context: map[string][]string{"aws:SecureTransport": {"true"}}}
+			if k != "" {
+				req.Context[k] = strings.Split(v, "|")
+			}
+			return req
+		}
+		x, y := mk(a1, r1, k1, v1, p1), mk(a2, r2, k2, v2, p2)
+		if RequestKey(&x) == RequestKey(&y) && normalized(&x) != normalized(&y) {
+			t.Fatalf("requests share a key but differ:\n%s\n%s", normalized(&x), normalized(&y))
+		}
+	})
+}
