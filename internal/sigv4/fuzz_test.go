@@ -25,10 +25,14 @@ import (
 //   - it never panics;
 //   - every failure is an *Error with a known Code and a Reason that holds
 //     no secret;
-//   - every success means what the signer signed: the input, decoded by the
-//     standard library rather than the verifier's own parsers, names the
-//     same key, scope, time, token and (for MSK) host, and aws-sdk-go-v2's
-//     signer, given that decoding, produces the input's signature.
+//   - every success means what the signer signed. For AWS_MSK_IAM payloads
+//     and OAUTHBEARER tokens, the input decoded by the standard library
+//     (encoding/json, encoding/base64, net/url) rather than the verifier's
+//     own parsers names the same key, scope, time, token and host, and
+//     aws-sdk-go-v2's signer, given that decoding, produces the input's
+//     signature; the payload parser also agrees with encoding/json on every
+//     input it accepts. For HTTP requests, the result is that of one of the
+//     signed originals and net/url decodes the query to the same parameters.
 //
 // Run one with
 //
@@ -129,10 +133,10 @@ func oracleSignature(t *testing.T, c connectClaims) string {
 func checkConnectSuccess(t *testing.T, res Result, c connectClaims, wantHost string) {
 	t.Helper()
 	if wantHost != "" && !strings.EqualFold(c.host, wantHost) {
-		t.Fatalf("accepted host %q; want %q", c.host, wantHost)
+		t.Fatalf("got host %q accepted; want %q", c.host, wantHost)
 	}
 	if c.action != MSKConnectAction {
-		t.Fatalf("accepted action %q; want %s", c.action, MSKConnectAction)
+		t.Fatalf("got action %q accepted; want %s", c.action, MSKConnectAction)
 	}
 	parts := strings.Split(c.credential, "/")
 	if len(parts) != 5 || res.AccessKeyID != parts[0] || res.Region != parts[2] || res.Service != parts[3] || parts[3] != MSKService {
@@ -297,7 +301,7 @@ func FuzzVerifyOAuthBearer(f *testing.F) {
 			expires: q.Get("X-Amz-Expires"), signature: q.Get("X-Amz-Signature"), token: q.Get("X-Amz-Security-Token"), hasToken: hasToken,
 		}
 		if want := "kafka." + res.Region + ".amazonaws.com"; !strings.EqualFold(u.Host, want) {
-			t.Fatalf("accepted host %q; want %q", u.Host, want)
+			t.Fatalf("got host %q accepted; want %q", u.Host, want)
 		}
 		checkConnectSuccess(t, res, c, "")
 	})
@@ -361,11 +365,11 @@ func checkRequestSuccess(t *testing.T, res Result, rawQuery string, bases []fuzz
 		got, gotOK := sortedQuery(rawQuery)
 		want, wantOK := sortedQuery(b.req.URL.RawQuery)
 		if gotOK != wantOK || !reflect.DeepEqual(got, want) {
-			t.Fatalf("accepted query %q, which net/url decodes as %v (ok %v); signed %v (ok %v)", rawQuery, got, gotOK, want, wantOK)
+			t.Fatalf("got query %q accepted, which net/url decodes as %v (ok %v); want %v (ok %v), as signed", rawQuery, got, gotOK, want, wantOK)
 		}
 		return
 	}
-	t.Fatalf("accepted with result %+v; want one of the signed requests' results", res)
+	t.Fatalf("got result %+v; want one of the signed requests' results", res)
 }
 
 // cloneRequest copies a base request for one fuzz run.
@@ -429,9 +433,8 @@ func FuzzVerifyRequest(f *testing.F) {
 	f.Add("", true, false)
 	f.Add("%", false, false)
 	f.Add("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a%2Fb&X-Amz-Date=x&X-Amz-Expires=1&X-Amz-SignedHeaders=host&X-Amz-Signature=00", true, false)
-	// presign picks the presigned or the header-signed request; temp the
-	// one signed with the temporary key (a presigned query names its own
-	// key, so there it only changes the path, host and headers: none).
+	// presign picks the presigned or the header-signed original, temp the
+	// one signed with the temporary key; rawQuery replaces its query.
 	f.Fuzz(func(t *testing.T, rawQuery string, presign, temp bool) {
 		bases := header
 		if presign {
