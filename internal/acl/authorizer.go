@@ -179,8 +179,9 @@ func (a *Authorizer) Authorize(cluster string, req Request) Decision {
 // Create stores the bindings as ACLs of cluster and returns one error per
 // binding, nil for each created. Creating an ACL that exists succeeds and
 // changes nothing. Errors are *Error: INVALID_REQUEST for a binding that
-// fails Validate, UNKNOWN_SERVER_ERROR for a store failure. When Create
-// returns, the created ACLs are in force on this Authorizer.
+// fails Validate, UNKNOWN_SERVER_ERROR for a store failure. Create waits,
+// a few seconds at most, until the created ACLs are in force on this
+// Authorizer; other replicas follow through the store's watch.
 func (a *Authorizer) Create(ctx context.Context, cluster string, bindings []Binding) []error {
 	errs := make([]error, len(bindings))
 	if err := a.usable(cluster); err != nil {

@@ -134,7 +134,7 @@ type evaluator struct {
 	usedClock bool
 	clock     bool
 	now       time.Time
-	// Now, when set, replaces the clock (tests).
+	// nowFunc, when set, replaces the clock (tests).
 	nowFunc func() time.Time
 }
 

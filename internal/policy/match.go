@@ -61,12 +61,19 @@ func globMatch[P ~string | ~[]byte](p P, s string, fold bool) bool {
 		if pi < len(p) {
 			switch c := p[pi]; c {
 			case '*':
+				if pi+1 == len(p) {
+					return true // a trailing star matches the rest
+				}
 				starP, starS = pi, si
 				pi++
 				continue
 			case '?':
 				pi++
-				si += runeLen(s[si:])
+				if s[si] < utf8.RuneSelf {
+					si++
+				} else {
+					si += runeLen(s[si:])
+				}
 				continue
 			case '\\':
 				if pi+1 < len(p) {
@@ -90,15 +97,48 @@ func globMatch[P ~string | ~[]byte](p P, s string, fold bool) bool {
 		if starP < 0 {
 			return false
 		}
-		starS += runeLen(s[starS:])
-		si = starS
+		// Let the last star take one more character, then skip ahead to
+		// where the literal that follows the star occurs next.
+		if s[starS] < utf8.RuneSelf {
+			starS++
+		} else {
+			starS += runeLen(s[starS:])
+		}
 		pi = starP + 1
+		if c, ok := literalAt(p, pi); ok && (!fold || !isLetter(c)) && starS < len(s) {
+			i := strings.IndexByte(s[starS:], c)
+			if i < 0 {
+				return false
+			}
+			starS += i
+		}
+		si = starS
 	}
 	for pi < len(p) && p[pi] == '*' {
 		pi++
 	}
 	return pi == len(p)
 }
+
+// literalAt returns the literal byte that pattern p requires at index i,
+// when there is one and it starts a character (ASCII or a UTF-8 lead byte).
+func literalAt[P ~string | ~[]byte](p P, i int) (byte, bool) {
+	if i >= len(p) {
+		return 0, false
+	}
+	c := p[i]
+	switch c {
+	case '*', '?':
+		return 0, false
+	case '\\':
+		if i+1 < len(p) {
+			c = p[i+1]
+		}
+	}
+	return c, c < 0x80 || c >= 0xC0
+}
+
+func isLetter(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
 
 // isStar reports whether the glob-form pattern p is the lone wildcard "*".
 func isStar[P ~string | ~[]byte](p P) bool { return len(p) == 1 && p[0] == '*' }
