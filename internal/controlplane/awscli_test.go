@@ -37,11 +37,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	key, err := iam.LoadKey(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := iam.New(st, key, nil)
+	svc, err := iam.NewInDir(st, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,15 +21,6 @@ func openStore(stateDir string) (*store.Bolt, error) {
 	return st, err
 }
 
-// newIAM is the IAM service over a store, with the state directory's key.
-func newIAM(st store.Store, stateDir string) (*iam.Service, error) {
-	key, err := iam.LoadKey(stateDir)
-	if err != nil {
-		return nil, err
-	}
-	return iam.New(st, key, nil)
-}
-
 // OpenIAM opens a state directory's IAM without serving anything, for
 // commands that manage accounts while kafkalink is stopped. close releases
 // the store.
@@ -41,7 +32,7 @@ func OpenIAM(stateDir string) (svc *iam.Service, close func() error, err error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	if svc, err = newIAM(st, stateDir); err != nil {
+	if svc, err = iam.NewInDir(st, stateDir); err != nil {
 		st.Close()
 		return nil, nil, err
 	}

@@ -77,7 +77,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 			}
 		},
 	})
-	d.iam, err = newIAM(st, cfg.StateDir)
+	d.iam, err = iam.NewInDir(st, cfg.StateDir)
 	if err == nil {
 		d.verifier = &sigv4.Verifier{Keys: d.iam}
 	}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kafkalink/kafkalink/internal/store"
 )
 
 // KeyEnv names the environment variable that may hold the key (base64, 32
@@ -47,6 +49,16 @@ func LoadKey(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	return k, nil
+}
+
+// NewInDir is the IAM service over a store, with the at-rest key of a
+// state directory (LoadKey).
+func NewInDir(st store.Store, dir string) (*Service, error) {
+	key, err := LoadKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	return New(st, key, nil)
 }
 
 // sealer encrypts secrets with AES-256-GCM.

@@ -157,12 +157,17 @@ func (s *Service) CreateUser(ctx context.Context, account, name, path string) (U
 
 // User returns a user; names are case-insensitive, as in IAM.
 func (s *Service) User(ctx context.Context, account, name string) (User, error) {
-	var u User
-	_, ok, err := s.get(ctx, usersPrefix+account+"/"+strings.ToLower(name), &u)
+	return named[User](ctx, s, usersPrefix, "user", account, name)
+}
+
+// named reads a user or role by its case-insensitive name.
+func named[T any](ctx context.Context, s *Service, prefix, kind, account, name string) (T, error) {
+	var v T
+	_, ok, err := s.get(ctx, prefix+account+"/"+strings.ToLower(name), &v)
 	if err == nil && !ok {
-		err = noSuchEntity("The user with name %s cannot be found.", name)
+		err = noSuchEntity("The %s with name %s cannot be found.", kind, name)
 	}
-	return u, err
+	return v, err
 }
 
 // Users lists an account's users whose path starts with pathPrefix.
@@ -302,12 +307,7 @@ func (s *Service) CreateRole(ctx context.Context, r Role) (Role, error) {
 
 // Role returns a role.
 func (s *Service) Role(ctx context.Context, account, name string) (Role, error) {
-	var r Role
-	_, ok, err := s.get(ctx, rolesPrefix+account+"/"+strings.ToLower(name), &r)
-	if err == nil && !ok {
-		err = noSuchEntity("The role with name %s cannot be found.", name)
-	}
-	return r, err
+	return named[Role](ctx, s, rolesPrefix, "role", account, name)
 }
 
 // Roles lists an account's roles whose path starts with pathPrefix.
