@@ -6,6 +6,7 @@ package config
 import (
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -35,6 +36,9 @@ type Config struct {
 	// in the state directory.
 	Accounts []Account `yaml:"accounts,omitempty"`
 	Clusters []Cluster `yaml:"clusters"`
+	// AuditAllows writes an audit record for every allowed request too;
+	// denials are always audited.
+	AuditAllows bool `yaml:"audit_allows,omitempty"`
 }
 
 // Account is an account kafkalink keeps: a 12-digit id and the AWS CLI
@@ -58,6 +62,14 @@ type Cluster struct {
 	Upstream          upstream.Config `yaml:"upstream"`
 	DiscoveryInterval time.Duration   `yaml:"discovery_interval,omitempty"` // default 5s
 	Listeners         []ListenerSet   `yaml:"listeners"`
+	// Account owns the cluster in IAM terms (its ARN, and whose cluster
+	// policy applies); default: the first of Accounts.
+	Account string `yaml:"account,omitempty"`
+	// AllowEveryoneIfNoACLFound is Kafka's allow.everyone.if.no.acl.found
+	// for SCRAM and mTLS principals; default false.
+	AllowEveryoneIfNoACLFound bool `yaml:"allow_everyone_if_no_acl_found,omitempty"`
+	// SuperUsers are principals ("User:admin") that every ACL check allows.
+	SuperUsers []string `yaml:"super_users,omitempty"`
 }
 
 // ListenerSet is one set of listeners with one broker addressing strategy.
@@ -66,12 +78,20 @@ type ListenerSet struct {
 	Strategy brokermap.Kind `yaml:"strategy"` // port-per-broker, ip-per-broker, sni
 	TLS      *ServerTLS     `yaml:"tls,omitempty"`
 	// Auth is how clients authenticate: "" (none: PLAINTEXT, or TLS
-	// without client authentication) or "iam" (SASL AWS_MSK_IAM and
+	// without client authentication), "scram" (SASL/SCRAM-SHA-512 and
+	// -256, credentials kept by kafkalink), "mtls" (client certificates
+	// from tls.client_ca_file) or "iam" (SASL AWS_MSK_IAM and
 	// OAUTHBEARER with kafkalink's IAM credentials; needs tls).
 	Auth string `yaml:"auth,omitempty"`
 	// SessionLifetime bounds an authenticated session before the client
 	// must re-authenticate (KIP-368); 0: only credential expiry does.
 	SessionLifetime time.Duration `yaml:"session_lifetime,omitempty"`
+	// Authorize turns per-request authorization off when false: every
+	// authenticated client may then send any request. Default true.
+	Authorize *bool `yaml:"authorize,omitempty"`
+	// Principal maps an mTLS client certificate to a principal: "dn"
+	// (User:CN=…,OU=…, the default) or "cn" (User:<common name>).
+	Principal string `yaml:"principal,omitempty"`
 
 	// port-per-broker
 	BindHost       string `yaml:"bind_host,omitempty"`       // default 127.0.0.1
@@ -94,10 +114,25 @@ type ListenerSet struct {
 // credentials.
 const AuthIAM = "iam"
 
+// AuthSCRAM and AuthMTLS are the auth of listener sets whose clients are
+// Kafka principals, authorized by ACLs.
+const (
+	AuthSCRAM = "scram"
+	AuthMTLS  = "mtls"
+)
+
+// Authorizes reports whether the listener set authorizes each request.
+func (l ListenerSet) Authorizes() bool {
+	return l.Auth != "" && (l.Authorize == nil || *l.Authorize)
+}
+
 // ServerTLS is the certificate a TLS listener presents.
 type ServerTLS struct {
 	CertFile string `yaml:"cert_file"`
 	KeyFile  string `yaml:"key_file"`
+	// ClientCAFile, if set, makes clients present a certificate signed by
+	// one of its CAs (mTLS).
+	ClientCAFile string `yaml:"client_ca_file,omitempty"`
 }
 
 // Load reads and validates a configuration file. Unknown fields are errors.
@@ -159,12 +194,18 @@ func (c *Config) Validate() error {
 			}
 			switch l.Auth {
 			case "":
-			case AuthIAM:
+			case AuthIAM, AuthSCRAM, AuthMTLS:
 				if l.TLS == nil {
 					return fmt.Errorf("cluster %s listener set %s: auth %s needs tls: every authenticated listener is TLS", cl.Name, l.Name, l.Auth)
 				}
+				if l.Auth == AuthMTLS && l.TLS.ClientCAFile == "" {
+					return fmt.Errorf("cluster %s listener set %s: auth mtls needs tls.client_ca_file", cl.Name, l.Name)
+				}
 			default:
-				return fmt.Errorf("cluster %s listener set %s: auth %q: want %q or none", cl.Name, l.Name, l.Auth, AuthIAM)
+				return fmt.Errorf("cluster %s listener set %s: auth %q: want %q, %q, %q or none", cl.Name, l.Name, l.Auth, AuthIAM, AuthSCRAM, AuthMTLS)
+			}
+			if l.Principal != "" && l.Principal != "dn" && l.Principal != "cn" {
+				return fmt.Errorf("cluster %s listener set %s: principal %q: want dn or cn", cl.Name, l.Name, l.Principal)
 			}
 		}
 	}
@@ -223,5 +264,17 @@ func (t *ServerTLS) ServerConfig() (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listener certificate: %w", err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if t.ClientCAFile != "" {
+		pem, err := os.ReadFile(t.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("client CA: %w", err)
+		}
+		tc.ClientCAs = x509.NewCertPool()
+		if !tc.ClientCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("client CA %s: no PEM certificate", t.ClientCAFile)
+		}
+		tc.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return tc, nil
 }

@@ -13,16 +13,21 @@ import (
 	"os"
 	"time"
 
+	"github.com/kafkalink/kafkalink/internal/acl"
 	"github.com/kafkalink/kafkalink/internal/authn"
+	"github.com/kafkalink/kafkalink/internal/authz"
 	"github.com/kafkalink/kafkalink/internal/sigv4"
 
+	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkalink/kafkalink/internal/config"
 	"github.com/kafkalink/kafkalink/internal/controlplane"
 	"github.com/kafkalink/kafkalink/internal/gateway"
 	"github.com/kafkalink/kafkalink/internal/iam"
+	"github.com/kafkalink/kafkalink/internal/scram"
 	"github.com/kafkalink/kafkalink/internal/store"
 	"github.com/kafkalink/kafkalink/internal/upstream"
 )
@@ -36,15 +41,22 @@ type Daemon struct {
 	clients []*kgo.Client
 
 	iam      *iam.Service
-	verifier *sigv4.Verifier // data-plane signatures (AWS_MSK_IAM, OAUTHBEARER)
+	verifier *sigv4.Verifier    // data-plane signatures (AWS_MSK_IAM, OAUTHBEARER)
+	acls     *acl.Authorizer    // Kafka ACLs of SCRAM and mTLS principals
+	scram    *scram.Credentials // SCRAM credentials kafkalink keeps
+	gen      authz.Generation   // moves when IAM or a cluster policy changes
+	audit    *authz.Audit
+	ctx      context.Context // ends with Close
+	cancel   context.CancelFunc
 	api      *http.Server
 	apiAddr  string // the front door's address, "" when there is none
 
-	embedded *kfake.Cluster // dev mode's upstream, nil otherwise
-	caFile   string         // dev mode's CA certificate
-	accounts []DevAccount   // the configured accounts and their root keys
-	changed  chan struct{}  // signalled when listener addresses change
-	done     chan struct{}  // closed by Close
+	embedded *kfake.Cluster       // dev mode's upstream, nil otherwise
+	caFile   string               // dev mode's CA certificate
+	admin    *DevAdminCredentials // dev mode's super user
+	accounts []DevAccount         // the configured accounts and their root keys
+	changed  chan struct{}        // signalled when listener addresses change
+	done     chan struct{}        // closed by Close
 }
 
 // Options are what a Daemon needs besides its configuration.
@@ -66,6 +78,8 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	d := &Daemon{cfg: cfg, log: o.Logger, store: st, changed: make(chan struct{}, 1), done: make(chan struct{})}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	d.audit = &authz.Audit{Log: o.Logger.With("log", "audit"), Allows: cfg.AuditAllows}
 	d.gw = gateway.New(gateway.Options{
 		Store:         st,
 		Logger:        o.Logger,
@@ -80,6 +94,13 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 	d.iam, err = iam.NewInDir(st, cfg.StateDir)
 	if err == nil {
 		d.verifier = &sigv4.Verifier{Keys: d.iam}
+	}
+	if err == nil {
+		d.acls, err = acl.New(d.ctx, st, o.Logger)
+	}
+	if err == nil {
+		d.scram = scram.New(st, scram.WithLogger(o.Logger))
+		err = d.gen.Follow(d.ctx, st, o.Logger, "global/iam/", "clusters/")
 	}
 	if err != nil {
 		d.Close()
@@ -138,13 +159,94 @@ func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) error {
 			return fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err)
 		}
 		ls := gateway.ListenerSetConfig{Name: l.Name, Strategy: strat, TLS: tc, SessionLifetime: l.SessionLifetime}
-		if l.Auth == config.AuthIAM {
+		var az gateway.Authorizer = &authz.ACL{ACLs: d.acls, Cluster: cl.Name, Audit: d.audit}
+		switch l.Auth {
+		case config.AuthIAM:
 			ls.Auth = &authn.IAM{Verifier: d.verifier, IAM: d.iam, Region: d.cfg.Region}
+			id, err := d.clusterIdentity(ctx, cl)
+			if err != nil {
+				return err
+			}
+			az = &authz.IAM{IAM: d.iam, Store: d.store, Cluster: id, Gen: &d.gen, Audit: d.audit}
+		case config.AuthSCRAM:
+			ls.Auth = &authn.SCRAM{Credentials: d.scram}
+		case config.AuthMTLS:
+			ls.Auth = &authn.Certificate{Mapping: l.Principal}
+		}
+		if l.Authorizes() {
+			ls.Authorizer, ls.LocalHandlers = az, d.localHandlers(cl.Name)
 		}
 		gc.ListenerSets = append(gc.ListenerSets, ls)
 	}
+	d.acls.SetAllowEveryoneIfNoACL(cl.Name, cl.AllowEveryoneIfNoACLFound)
+	d.acls.SetSuperUsers(cl.Name, cl.SuperUsers)
 	return d.gw.AddCluster(ctx, gc)
 }
+
+// localHandlers are the Kafka APIs the gateway answers itself for a
+// cluster: its ACLs and its SCRAM credentials, which kafkalink keeps.
+func (d *Daemon) localHandlers(cluster string) map[kmsg.Key]gateway.LocalHandler {
+	return map[kmsg.Key]gateway.LocalHandler{
+		kmsg.CreateACLs: func(ctx context.Context, r kmsg.Request) kmsg.Response {
+			return d.acls.HandleCreate(ctx, cluster, r.(*kmsg.CreateACLsRequest))
+		},
+		kmsg.DescribeACLs: func(ctx context.Context, r kmsg.Request) kmsg.Response {
+			return d.acls.HandleDescribe(ctx, cluster, r.(*kmsg.DescribeACLsRequest))
+		},
+		kmsg.DeleteACLs: func(ctx context.Context, r kmsg.Request) kmsg.Response {
+			return d.acls.HandleDelete(ctx, cluster, r.(*kmsg.DeleteACLsRequest))
+		},
+		kmsg.AlterUserSCRAMCredentials: func(ctx context.Context, r kmsg.Request) kmsg.Response {
+			return d.scram.HandleAlter(ctx, cluster, r.(*kmsg.AlterUserSCRAMCredentialsRequest))
+		},
+		kmsg.DescribeUserSCRAMCredentials: func(ctx context.Context, r kmsg.Request) kmsg.Response {
+			return d.scram.HandleDescribe(ctx, cluster, r.(*kmsg.DescribeUserSCRAMCredentialsRequest))
+		},
+	}
+}
+
+// clusterIdentity is the cluster as IAM names it: its account, region and
+// a UUID kept in the store, so that its ARN never changes.
+func (d *Daemon) clusterIdentity(ctx context.Context, cl config.Cluster) (authz.Cluster, error) {
+	id := authz.Cluster{Name: cl.Name, Account: cl.Account, Region: d.cfg.Region}
+	if id.Region == "" {
+		id.Region = "us-east-1"
+	}
+	if id.Account == "" && len(d.cfg.Accounts) > 0 {
+		id.Account = d.cfg.Accounts[0].ID
+	}
+	if id.Account == "" {
+		return id, fmt.Errorf("cluster %s: auth iam needs the account that owns the cluster (account: or accounts:)", cl.Name)
+	}
+	key := "clusters/" + cl.Name + "/uuid"
+	fresh := uuid.NewString()
+	_, _, cur, err := d.store.CompareAndSwap(ctx, key, []byte(fresh), 0)
+	if err != nil {
+		return id, fmt.Errorf("cluster %s: %w", cl.Name, err)
+	}
+	id.UUID = fresh
+	if cur.ModRevision != 0 {
+		id.UUID = string(cur.Value)
+	}
+	return id, nil
+}
+
+// ClusterARN is the ARN of a configured cluster.
+func (d *Daemon) ClusterARN(ctx context.Context, name string) (string, error) {
+	for _, cl := range d.cfg.Clusters {
+		if cl.Name == name {
+			id, err := d.clusterIdentity(ctx, cl)
+			return id.ARN(), err
+		}
+	}
+	return "", fmt.Errorf("no cluster %q", name)
+}
+
+// SCRAM returns the SCRAM credentials kafkalink keeps.
+func (d *Daemon) SCRAM() *scram.Credentials { return d.scram }
+
+// ACLs returns the Kafka ACLs kafkalink keeps.
+func (d *Daemon) ACLs() *acl.Authorizer { return d.acls }
 
 // Gateway returns the daemon's gateway.
 func (d *Daemon) Gateway() *gateway.Gateway { return d.gw }
@@ -161,6 +263,13 @@ func (d *Daemon) Embedded() *kfake.Cluster { return d.embedded }
 // Close stops everything the daemon started.
 func (d *Daemon) Close() error {
 	close(d.done)
+	d.cancel()
+	if d.acls != nil {
+		d.acls.Close()
+	}
+	if d.scram != nil {
+		d.scram.Close()
+	}
 	if d.api != nil {
 		d.api.Close()
 	}

@@ -33,7 +33,7 @@ func devOptions(t *testing.T, dir string) DevOptions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return DevOptions{StateDir: dir, FirstPort: first, LastPort: first + 9, FirstIP: ip.String(), IPPort: port, IAMPort: port + 1, APIListen: "127.0.0.1:0"}
+	return DevOptions{StateDir: dir, FirstPort: first, LastPort: first + 9, FirstIP: ip.String(), IPPort: port, IAMPort: port + 1, SCRAMPort: port + 2, MTLSPort: port + 3, APIListen: "127.0.0.1:0"}
 }
 
 func readDevJSON(t *testing.T, dir string) DevInfo {
@@ -84,9 +84,9 @@ func TestDevWritesDevJSONAndKeepsDataAcrossRestarts(t *testing.T) {
 		t.Error("dev.json has no ca_file")
 	}
 	for _, l := range c.Listeners {
-		if l.Name == "own-iam" {
-			if l.Auth != "IAM" || len(l.Brokers) != 3 {
-				t.Errorf("%s: got auth %q with %d brokers; want IAM with 3", l.Name, l.Auth, len(l.Brokers))
+		if auth, ok := map[string]string{"own-iam": "IAM", "own-scram": "SASL_SCRAM", "own-mtls": "TLS"}[l.Name]; ok {
+			if l.Auth != auth || len(l.Brokers) != 3 {
+				t.Errorf("%s: got auth %q with %d brokers; want %s with 3", l.Name, l.Auth, len(l.Brokers), auth)
 			}
 			continue
 		}

@@ -2,9 +2,13 @@ package daemon
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -30,6 +34,8 @@ type DevOptions struct {
 	FirstIP   string // ip-per-broker first address, default 127.0.1.1
 	IPPort    int    // ip-per-broker port, default 9092
 	IAMPort   int    // ip-per-broker port of IAM-authenticated TLS listeners, default 9098
+	SCRAMPort int    // ip-per-broker port of SASL/SCRAM TLS listeners, default 9096
+	MTLSPort  int    // ip-per-broker port of mTLS listeners, default 9094
 	APIListen string // the AWS-protocol front door, default 127.0.0.1:7090
 }
 
@@ -55,6 +61,12 @@ func (o *DevOptions) defaults() {
 	if o.IAMPort == 0 {
 		o.IAMPort = 9098
 	}
+	if o.SCRAMPort == 0 {
+		o.SCRAMPort = 9096
+	}
+	if o.MTLSPort == 0 {
+		o.MTLSPort = 9094
+	}
 	if o.APIListen == "" {
 		o.APIListen = "127.0.0.1:7090"
 	}
@@ -65,6 +77,11 @@ func (o *DevOptions) defaults() {
 // IP-per-broker listener set.
 func DevConfig(o DevOptions, upstreamAddrs []string) *config.Config {
 	o.defaults()
+	brokerTLS := func() *config.ServerTLS {
+		return &config.ServerTLS{CertFile: filepath.Join(o.StateDir, "tls", "brokers.pem"), KeyFile: filepath.Join(o.StateDir, "tls", "brokers-key.pem")}
+	}
+	mtls := brokerTLS()
+	mtls.ClientCAFile = filepath.Join(o.StateDir, "ca.pem")
 	return &config.Config{
 		StateDir:  o.StateDir,
 		Region:    DevRegion,
@@ -78,9 +95,13 @@ func DevConfig(o DevOptions, upstreamAddrs []string) *config.Config {
 				{Name: "vpc", Strategy: brokermap.PortPerBroker, BindHost: "127.0.0.1", FirstPort: o.FirstPort, LastPort: o.LastPort},
 				{Name: "own", Strategy: brokermap.IPPerBroker, FirstIP: o.FirstIP, Count: 100, Port: o.IPPort},
 				{Name: "own-iam", Strategy: brokermap.IPPerBroker, FirstIP: o.FirstIP, Count: 100, Port: o.IAMPort,
-					TLS:  &config.ServerTLS{CertFile: filepath.Join(o.StateDir, "tls", "brokers.pem"), KeyFile: filepath.Join(o.StateDir, "tls", "brokers-key.pem")},
-					Auth: config.AuthIAM},
+					TLS: brokerTLS(), Auth: config.AuthIAM},
+				{Name: "own-scram", Strategy: brokermap.IPPerBroker, FirstIP: o.FirstIP, Count: 100, Port: o.SCRAMPort,
+					TLS: brokerTLS(), Auth: config.AuthSCRAM},
+				{Name: "own-mtls", Strategy: brokermap.IPPerBroker, FirstIP: o.FirstIP, Count: 100, Port: o.MTLSPort,
+					TLS: mtls, Auth: config.AuthMTLS},
 			},
+			SuperUsers: []string{"User:" + DevAdmin, "User:CN=" + DevAdmin},
 		}},
 	}
 }
@@ -112,6 +133,10 @@ func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
 	}
 	d.caFile = filepath.Join(o.StateDir, "ca.pem")
 	d.embedded = kc
+	if err := d.ensureDevAdmin(ctx, o.StateDir); err != nil {
+		d.Close()
+		return nil, err
+	}
 	if err := d.WriteDevJSON(); err != nil {
 		d.Close()
 		return nil, err
@@ -151,7 +176,50 @@ func devCertificates(o DevOptions) error {
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
 	}
-	return pki.WriteFiles(cert, filepath.Join(o.StateDir, "tls", "brokers.pem"), filepath.Join(o.StateDir, "tls", "brokers-key.pem"))
+	if err := pki.WriteFiles(cert, filepath.Join(o.StateDir, "tls", "brokers.pem"), filepath.Join(o.StateDir, "tls", "brokers-key.pem")); err != nil {
+		return err
+	}
+	admin, err := ca.Issue(DevAdmin)
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	return pki.WriteFiles(admin, filepath.Join(o.StateDir, "tls", DevAdmin+".pem"), filepath.Join(o.StateDir, "tls", DevAdmin+"-key.pem"))
+}
+
+// DevAdmin is dev mode's super user: SCRAM user "admin" (User:admin) and
+// the client certificate whose subject is CN=admin (User:CN=admin).
+const DevAdmin = "admin"
+
+// DevAdminCredentials is how to reach dev mode's super user.
+type DevAdminCredentials struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+	CertFile string `json:"cert_file"`
+	KeyFile  string `json:"key_file"`
+}
+
+// ensureDevAdmin gives the super user SCRAM credentials, with a password
+// made once and kept in DIR/admin-password.
+func (d *Daemon) ensureDevAdmin(ctx context.Context, dir string) error {
+	path := filepath.Join(dir, DevAdmin+"-password")
+	pw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		b := make([]byte, 18)
+		rand.Read(b)
+		pw = []byte(base64.RawURLEncoding.EncodeToString(b))
+		err = os.WriteFile(path, pw, 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("dev: admin password: %w", err)
+	}
+	for _, mech := range []string{"SCRAM-SHA-512", "SCRAM-SHA-256"} {
+		if err := d.scram.SetPassword(ctx, "dev", DevAdmin, mech, string(pw), 4096); err != nil {
+			return fmt.Errorf("dev: admin credentials: %w", err)
+		}
+	}
+	d.admin = &DevAdminCredentials{User: DevAdmin, Password: string(pw),
+		CertFile: filepath.Join(dir, "tls", DevAdmin+".pem"), KeyFile: filepath.Join(dir, "tls", DevAdmin+"-key.pem")}
+	return nil
 }
 
 // DevInfo is dev.json: what programs connect to.
@@ -159,10 +227,12 @@ type DevInfo struct {
 	Clusters []DevCluster `json:"clusters"`
 	// CAFile is the certificate of the CA that signed the TLS listeners'
 	// certificates.
-	CAFile   string       `json:"ca_file,omitempty"`
-	API      string       `json:"api,omitempty"` // http://host:port of the front door
-	Region   string       `json:"region,omitempty"`
-	Accounts []DevAccount `json:"accounts,omitempty"`
+	CAFile string `json:"ca_file,omitempty"`
+	// Admin is the super user of the SCRAM and mTLS listener sets.
+	Admin    *DevAdminCredentials `json:"admin,omitempty"`
+	API      string               `json:"api,omitempty"` // http://host:port of the front door
+	Region   string               `json:"region,omitempty"`
+	Accounts []DevAccount         `json:"accounts,omitempty"`
 	// AWSConfigFile and AWSCredentialsFile hold the profiles kl-a and
 	// kl-b, for AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
 	AWSConfigFile      string `json:"aws_config_file,omitempty"`
@@ -196,7 +266,7 @@ type DevListener struct {
 
 // DevInfo describes what the daemon serves, as dev.json does.
 func (d *Daemon) DevInfo() DevInfo {
-	info := DevInfo{Accounts: d.accounts, CAFile: d.caFile}
+	info := DevInfo{Accounts: d.accounts, CAFile: d.caFile, Admin: d.admin}
 	if d.apiAddr != "" {
 		info.API = "http://" + d.apiAddr
 		info.Region = d.cfg.Region

@@ -9,6 +9,7 @@ import "github.com/twmb/franz-go/pkg/kmsg"
 // here (the range is full) is left out.
 
 func (s *listenerSet) rewriteMetadata(resp *kmsg.MetadataResponse) bool {
+	s.c.learnTopics(resp)
 	resp.Brokers = nodeEndpoints(s, resp.Brokers,
 		func(b *kmsg.MetadataResponseBroker) (int32, string, int32) { return b.NodeID, b.Host, b.Port },
 		func(b *kmsg.MetadataResponseBroker, h string, p int32) { b.Host, b.Port = h, p })

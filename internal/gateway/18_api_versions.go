@@ -31,6 +31,11 @@ func (s *listenerSet) rewriteApiVersions(resp *kmsg.ApiVersionsResponse) bool {
 		}
 		kept = append(kept, k)
 	}
+	for k := range s.local {
+		if !slices.ContainsFunc(kept, func(a kmsg.ApiVersionsResponseApiKey) bool { return a.ApiKey == int16(k) }) {
+			kept = append(kept, kmsg.ApiVersionsResponseApiKey{ApiKey: int16(k), MaxVersion: s.api[k].maxVersion})
+		}
+	}
 	if s.auth != nil && len(s.auth.Mechanisms()) > 0 {
 		kept = append(kept,
 			kmsg.ApiVersionsResponseApiKey{ApiKey: int16(kmsg.SASLHandshake), MinVersion: 1, MaxVersion: 1},

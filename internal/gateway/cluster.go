@@ -28,6 +28,9 @@ type cluster struct {
 	// versions is the upstream's last ApiVersions answer, for clients that
 	// ask before they have authenticated.
 	versions atomic.Pointer[kmsg.ApiVersionsResponse]
+	// topicIDs maps topic ids to names ([16]byte → string), for requests
+	// that name topics by id.
+	topicIDs sync.Map
 
 	mu       sync.Mutex
 	upstream map[int32]string // live broker id → upstream host:port
@@ -159,6 +162,10 @@ type listenerSet struct {
 
 	auth     Authenticator // nil: clients are not authenticated
 	lifetime time.Duration // longest session before re-authentication; 0: none
+	// authorizer, if set, decides every request of authenticated
+	// sessions; local are the APIs the gateway then answers itself.
+	authorizer Authorizer
+	local      map[kmsg.Key]LocalHandler
 
 	slots     map[int32]int          // live brokers with an address here
 	listeners map[int32]net.Listener // per-broker strategies
@@ -182,7 +189,11 @@ func newListenerSet(c *cluster, cfg ListenerSetConfig) *listenerSet {
 		slots: map[int32]int{}, listeners: map[int32]net.Listener{}, errs: map[int32]string{},
 	}
 	if cfg.Auth != nil && len(cfg.Auth.Mechanisms()) > 0 {
-		s.api = c.gw.api.withSASL()
+		s.api = s.api.withSASL()
+	}
+	if cfg.Auth != nil && cfg.Authorizer != nil {
+		s.authorizer, s.local = cfg.Authorizer, cfg.LocalHandlers
+		s.api = s.api.withAuthorization(cfg.LocalHandlers)
 	}
 	s.view.Store(&setView{endpoints: map[int32]brokermap.Endpoint{}, bySlot: map[int]int32{}})
 	return s
@@ -417,4 +428,24 @@ func (s *listenerSet) brokerForServerName(name string) (int32, bool) {
 	}
 	id, ok := v.bySlot[slot]
 	return id, ok
+}
+
+// topicName is the name of the topic with this id, as the upstream's
+// Metadata responses revealed it.
+func (c *cluster) topicName(id [16]byte) (string, bool) {
+	v, ok := c.topicIDs.Load(id)
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
+}
+
+// learnTopics records the topic ids of a Metadata response.
+func (c *cluster) learnTopics(resp *kmsg.MetadataResponse) {
+	for i := range resp.Topics {
+		t := &resp.Topics[i]
+		if t.Topic != nil && t.TopicID != ([16]byte{}) && t.ErrorCode == 0 {
+			c.topicIDs.Store(t.TopicID, *t.Topic)
+		}
+	}
 }

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/kafkalink/kafkalink/internal/brokermap"
 	"github.com/kafkalink/kafkalink/internal/store"
 )
@@ -72,6 +74,13 @@ type ListenerSetConfig struct {
 	// must re-authenticate (KIP-368); 0 means only the credentials' expiry
 	// does.
 	SessionLifetime time.Duration
+	// Authorizer, if set with Auth, decides every request of an
+	// authenticated session; without one, an authenticated client may
+	// send any request the gateway offers.
+	Authorizer Authorizer
+	// LocalHandlers are APIs the gateway answers itself on a listener set
+	// with an Authorizer, once the request is authorized.
+	LocalHandlers map[kmsg.Key]LocalHandler
 }
 
 // Gateway runs the listener sets of every cluster.

@@ -25,7 +25,7 @@ func (g *Gateway) rewriteResponse(set *listenerSet, r inflight, frame []byte) (o
 			return nil, err
 		}
 	}
-	if r.mode == respScanTags {
+	if r.mode == respScanTags && r.fix == nil {
 		return g.rewriteScanned(set, r, frame)
 	}
 	body := frame[hdr:]
@@ -37,7 +37,11 @@ func (g *Gateway) rewriteResponse(set *listenerSet, r inflight, frame []byte) (o
 	if err := resp.ReadFrom(body); err != nil {
 		return nil, fmt.Errorf("%w: %v", errFrame, err)
 	}
-	if !g.rewrite(set, resp) {
+	changed := r.fix != nil
+	if changed {
+		r.fix(resp)
+	}
+	if !g.rewrite(set, resp) && !changed {
 		return frame, nil
 	}
 	out = make([]byte, 4, len(frame)+256)
@@ -65,6 +69,10 @@ func (g *Gateway) rewrite(set *listenerSet, resp kmsg.Response) bool {
 		return set.rewriteShareFetch(resp)
 	case *kmsg.ShareAcknowledgeResponse:
 		return set.rewriteShareAcknowledge(resp)
+	case *kmsg.ProduceResponse:
+		return len(resp.Brokers) > 0 && set.rewriteProduce(resp)
+	case *kmsg.FetchResponse:
+		return len(resp.Brokers) > 0 && set.rewriteFetch(resp)
 	}
 	return false
 }

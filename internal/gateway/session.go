@@ -44,6 +44,10 @@ type session struct {
 	// set (nil otherwise); only the request side touches it.
 	auth   *authState
 	expiry *time.Timer // closes the session when its credentials expire
+	// authz decides each request on a listener set with an Authorizer
+	// (nil otherwise); reqBuf holds the request being decided.
+	authz  SessionAuthorizer
+	reqBuf []byte
 
 	closeOnce sync.Once
 	closeErr  error
@@ -57,6 +61,9 @@ type inflight struct {
 	mode         respMode
 	local        []byte // a response the gateway answers itself, framed
 	closeAfter   error  // if set, the session ends once local is sent
+	// fix, if set, is applied to the decoded response before it is
+	// re-encoded (authorization denials and filtering).
+	fix func(kmsg.Response)
 }
 
 const (
@@ -93,6 +100,9 @@ func newSession(gw *Gateway, set *listenerSet, client, up net.Conn, cr *bufio.Re
 		s.log = s.log.With("principal", as.ident.Principal)
 		s.expiry = time.AfterFunc(time.Hour, func() { s.close(errSessionExpired) })
 		s.resetExpiry()
+		if set.authorizer != nil {
+			s.authz = set.authorizer.Session(as.ident, as.info)
+		}
 	}
 	return s
 }
@@ -122,6 +132,9 @@ func (s *session) run(ctx context.Context) {
 	<-done
 	if s.expiry != nil {
 		s.expiry.Stop()
+	}
+	if s.authz != nil {
+		s.authz.Close()
 	}
 	switch {
 	case s.closeErr == nil, errors.Is(s.closeErr, io.EOF), errors.Is(s.closeErr, net.ErrClosed), errors.Is(s.closeErr, errGatewayClosing):
@@ -178,6 +191,12 @@ func (s *session) readRequests() error {
 			}
 			continue
 		}
+		if s.authz != nil {
+			if err := s.authorizeRequest(h, a); err != nil {
+				return err
+			}
+			continue
+		}
 		expectResponse := true
 		if h.key == int16(kmsg.Produce) {
 			acks, err := peekProduceAcks(s.cr, h)
@@ -221,6 +240,11 @@ func (s *session) reauthenticate(h reqHeader, a *apiInfo) error {
 	} else if s.auth.ident != prev {
 		s.log.Debug("re-authenticated", "request_id", s.auth.info.RequestID, "expires", s.auth.deadline)
 		s.resetExpiry()
+		if s.authz != nil {
+			// Decisions in flight keep the decider they were made with.
+			s.authz.Close()
+			s.authz = s.set.authorizer.Session(s.auth.ident, s.auth.info)
+		}
 	}
 	if err := s.enqueue(inflight{key: h.key, version: h.version, correlation: h.correlation, local: out, closeAfter: authErr}); err != nil {
 		return err

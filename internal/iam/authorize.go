@@ -15,6 +15,7 @@ type Caller struct {
 	AccessKeyID string
 	Temporary   bool
 	Expires     time.Time // temporary credentials only
+	Issued      time.Time // when the credentials were issued (aws:TokenIssueTime)
 	UserName    string    // the IAM user behind the key (users and their session tokens)
 	RoleName    string    // assumed-role sessions
 	SessionName string    // assumed-role sessions
@@ -33,7 +34,7 @@ func (s *Service) Resolve(ctx context.Context, accessKeyID string) (Caller, erro
 	if k.Temporary() && !s.now().Before(k.Expires) {
 		return Caller{}, errf(403, "ExpiredToken", "The security token included in the request is expired")
 	}
-	c := Caller{AccessKeyID: k.ID, Temporary: k.Temporary(), Expires: k.Expires}
+	c := Caller{AccessKeyID: k.ID, Temporary: k.Temporary(), Expires: k.Expires, Issued: k.Created}
 	switch {
 	case k.RoleName != "":
 		r, err := s.Role(ctx, k.Account, k.RoleName)

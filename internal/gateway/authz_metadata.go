@@ -1,0 +1,99 @@
+package gateway
+
+import (
+	"math"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Metadata (key 3) lists only what the principal may describe: a request
+// for every topic gets back the topics it may DESCRIBE, silently filtered
+// as a broker does; a request naming topics gets TOPIC_AUTHORIZATION_FAILED
+// for each it may not describe, and those never reach the upstream. A
+// topic that does not exist is auto-created only when the principal may
+// CREATE it; otherwise the answer is TOPIC_AUTHORIZATION_FAILED, as a
+// broker gives. Authorized operations (KIP-430) are what the upstream
+// computed for kafkalink's own principal, so they are reported as not
+// provided.
+
+func init() {
+	register(authorizeMetadata, kmsg.Metadata)
+}
+
+// notProvided is KIP-430's value for authorized operations not computed.
+const notProvided = math.MinInt32
+
+func authorizeMetadata(d *decider, r kmsg.Request) verdict {
+	req := r.(*kmsg.MetadataRequest)
+	all := req.Topics == nil || (req.Version == 0 && len(req.Topics) == 0)
+	if all {
+		return verdict{fix: func(resp kmsg.Response) {
+			mr := resp.(*kmsg.MetadataResponse)
+			mr.Topics, _ = split(mr.Topics, func(t *kmsg.MetadataResponseTopic) bool {
+				return t.Topic != nil && d.topic(*t.Topic, kmsg.ACLOperationDescribe)
+			})
+			hideAuthorizedOperations(mr)
+		}}
+	}
+	var denied []denial
+	check := d.topicCheck(kmsg.ACLOperationDescribe, &denied)
+	kept, _ := split(req.Topics, func(t *kmsg.MetadataRequestTopic) bool {
+		name := ""
+		if t.Topic != nil {
+			name = *t.Topic
+		}
+		return check(name, t.TopicID)
+	})
+	req.Topics = kept
+	// Topics that would be auto-created need CREATE; without it, the
+	// upstream must not create them, and the client learns it was denied.
+	uncreatable := map[string]bool{}
+	if req.AllowAutoTopicCreation {
+		for _, t := range kept {
+			if t.Topic != nil && !d.topic(*t.Topic, kmsg.ACLOperationCreate) {
+				uncreatable[*t.Topic] = true
+			}
+		}
+		if len(uncreatable) > 0 {
+			// The flag is the whole request's: one topic the principal
+			// may not create turns auto-creation off for all of them.
+			req.AllowAutoTopicCreation = false
+		}
+	}
+	merge := func(resp kmsg.Response) {
+		mr := resp.(*kmsg.MetadataResponse)
+		for i := range mr.Topics {
+			t := &mr.Topics[i]
+			if t.Topic != nil && uncreatable[*t.Topic] && t.ErrorCode == kerr.UnknownTopicOrPartition.Code {
+				t.ErrorCode = kerr.TopicAuthorizationFailed.Code
+			}
+		}
+		for _, dn := range denied {
+			rt := kmsg.NewMetadataResponseTopic()
+			rt.ErrorCode, rt.TopicID = dn.code, dn.id
+			if dn.id == ([16]byte{}) {
+				rt.Topic = kmsg.StringPtr(dn.topic)
+			}
+			mr.Topics = append(mr.Topics, rt)
+		}
+		hideAuthorizedOperations(mr)
+	}
+	if len(kept) == 0 && req.Version == 0 {
+		// v0 cannot ask for no topics (empty means all).
+		resp := req.ResponseKind()
+		merge(resp)
+		return verdict{local: resp}
+	}
+	return verdict{changed: len(denied) > 0 || len(uncreatable) > 0, fix: merge}
+}
+
+func hideAuthorizedOperations(mr *kmsg.MetadataResponse) {
+	if mr.Version < 8 {
+		return
+	}
+	mr.AuthorizedOperations = notProvided
+	for i := range mr.Topics {
+		mr.Topics[i].AuthorizedOperations = notProvided
+	}
+}
