@@ -127,12 +127,13 @@ func register(f authorizeFunc, keys ...kmsg.Key) {
 }
 
 // withAuthorization is a copy of the table that offers only the APIs the
-// gateway can authorize, plus those it answers itself.
+// gateway can authorize, plus those it answers itself and SASL.
 func (t *apiTable) withAuthorization(local map[kmsg.Key]LocalHandler) *apiTable {
 	c := *t
 	for k := range c {
 		_, ok := authorizers[kmsg.Key(k)]
-		c[k].offered = c[k].offered && ok
+		sasl := k == int(kmsg.SASLHandshake) || k == int(kmsg.SASLAuthenticate)
+		c[k].offered = c[k].offered && (ok || sasl)
 	}
 	for k := range local {
 		c[k].offered = c[k].maxVersion >= 0 && authorizers[k] != nil
