@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -93,13 +92,7 @@ func newCrossAccount(t *testing.T) *crossAccount {
 		t.Fatal(err)
 	}
 	info := d.DevInfo()
-	pem, err := os.ReadFile(info.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	return &crossAccount{t: t, d: d, info: info, creds: creds, app: key, tls: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	return &crossAccount{t: t, d: d, info: info, creds: creds, app: key, tls: devClientTLS(t, info.CAFile)}
 }
 
 func (e *crossAccount) putClusterPolicy(doc string) {
