@@ -44,7 +44,9 @@ type Options struct {
 	LatencyIters int           // synchronous requests per latency loop; default 5000
 	Linger       time.Duration // producer linger of the throughput phase; default 0
 	// Listener is the daemon's listener set the gateway path uses: "port"
-	// (port-per-broker, the default) or "ip" (ip-per-broker).
+	// (port-per-broker, the default), "ip" (ip-per-broker) or "iam"
+	// (ip-per-broker with TLS, IAM authentication and authorization of
+	// every request).
 	Listener string
 	// Logger receives the daemon's logs; nil discards them.
 	Logger *slog.Logger
@@ -79,8 +81,8 @@ func (o *Options) defaults() error {
 		return errors.New("partitions, brokers, rounds and latency iterations must be at least 1")
 	case o.Linger < 0:
 		return errors.New("linger must not be negative")
-	case o.Listener != "port" && o.Listener != "ip":
-		return fmt.Errorf("listener %q: want port or ip", o.Listener)
+	case o.Listener != "port" && o.Listener != "ip" && o.Listener != "iam":
+		return fmt.Errorf("listener %q: want port, ip or iam", o.Listener)
 	}
 	return nil
 }
@@ -189,7 +191,7 @@ func Run(ctx context.Context, o Options, w io.Writer) (Result, error) {
 		return res, fmt.Errorf("bench: admin client: %w", err)
 	}
 	defer admin.Close()
-	b := &bencher{o: o, admin: admin, boot: map[string][]string{Direct: e.directBootstrap, Gateway: e.gatewayBootstrap}}
+	b := &bencher{o: o, admin: admin, paths: map[string]endpoint{Direct: {boot: e.directBootstrap}, Gateway: e.gateway}}
 
 	// An unmeasured round 0 warms up each path: connections, code paths,
 	// and above all the heap: the first time the process holds a topic's
@@ -240,7 +242,7 @@ func Run(ctx context.Context, o Options, w io.Writer) (Result, error) {
 type bencher struct {
 	o     Options
 	admin *kgo.Client // always direct; creates and deletes topics, unmeasured
-	boot  map[string][]string
+	paths map[string]endpoint
 }
 
 func (b *bencher) withOptions(o Options) *bencher {
@@ -255,7 +257,7 @@ func (b *bencher) withOptions(o Options) *bencher {
 // garbage of the one before.
 func (b *bencher) runPath(ctx context.Context, round int, path string) (PathResult, error) {
 	var pr PathResult
-	boot := b.boot[path]
+	boot := b.paths[path]
 	topic := fmt.Sprintf("kafkalink-bench-r%d-%s", round, path)
 	if err := b.createTopic(ctx, topic, b.o.Partitions); err != nil {
 		return pr, err

@@ -2,15 +2,24 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/aws/aws-msk-iam-sasl-signer-go/signer"
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/kafkalink/kafkalink/internal/brokermap"
 	"github.com/kafkalink/kafkalink/internal/config"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 
 	"github.com/kafkalink/kafkalink/internal/daemon"
 	"github.com/kafkalink/kafkalink/internal/freeport"
@@ -23,9 +32,21 @@ type env struct {
 	daemon   *daemon.Daemon
 	stateDir string
 
-	directBootstrap  []string // the kfake brokers
-	gatewayBootstrap []string // the chosen listener set of the daemon
-	listenerDesc     string   // for the report
+	directBootstrap []string // the kfake brokers
+	gateway         endpoint // the chosen listener set of the daemon
+	listenerDesc    string   // for the report
+}
+
+// endpoint is how a path's clients connect: seed brokers, and TLS and SASL
+// for an authenticated listener set.
+type endpoint struct {
+	boot  []string
+	extra []kgo.Opt
+}
+
+// opts are the client options of the endpoint, then o.
+func (p endpoint) opts(o ...kgo.Opt) []kgo.Opt {
+	return append(append([]kgo.Opt{kgo.SeedBrokers(p.boot...)}, p.extra...), o...)
 }
 
 // startEnv starts a kfake cluster (in memory, no DataDir) and a daemon
@@ -64,36 +85,48 @@ func startEnv(ctx context.Context, o Options) (_ *env, err error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("state dir: %w", err)
 		}
-		cfg := daemon.DevConfig(daemon.DevOptions{
+		do := daemon.DevOptions{
 			StateDir:  dir,
 			Brokers:   o.Brokers,
 			FirstPort: firstPort,
 			LastPort:  firstPort + o.Brokers - 1,
 			FirstIP:   firstIP.String(),
 			IPPort:    ipPort,
-		}, e.directBootstrap)
-		// The benchmark measures the plaintext listener sets, with no
-		// front door; only as many ip-per-broker addresses as brokers were
-		// checked.
-		cfg.APIListen, cfg.Accounts = "", nil
-		var plain []config.ListenerSet
+			IAMPort:   ipPort + 1,
+		}
+		cfg := daemon.DevConfig(do, e.directBootstrap)
+		// The benchmark measures the plaintext listener sets, or the IAM
+		// one, with no front door; only as many ip-per-broker addresses as
+		// brokers were checked.
+		cfg.APIListen, cfg.Accounts = "", cfg.Accounts[:1]
+		var kept []config.ListenerSet
 		for _, l := range cfg.Clusters[0].Listeners {
-			if l.Auth != "" {
+			if l.Auth != "" && !(o.Listener == "iam" && l.Auth == config.AuthIAM) {
 				continue
 			}
-			if l.Name == "own" {
+			if l.Strategy == brokermap.IPPerBroker {
 				l.Count = o.Brokers
 			}
-			plain = append(plain, l)
+			kept = append(kept, l)
 		}
-		cfg.Clusters[0].Listeners = plain
+		cfg.Clusters[0].Listeners = kept
+		if o.Listener == "iam" {
+			if err := daemon.DevCertificates(do); err != nil {
+				return nil, err
+			}
+		}
 		d, err := daemon.Start(ctx, cfg, daemon.Options{Logger: o.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 		boot, desc, lerr := pickListener(d, o.Listener, o.Brokers)
 		if lerr == nil {
-			e.daemon, e.gatewayBootstrap, e.listenerDesc = d, boot, desc
+			e.daemon, e.gateway, e.listenerDesc = d, endpoint{boot: boot}, desc
+			if o.Listener == "iam" {
+				if e.gateway.extra, err = iamClientOpts(ctx, d, dir); err != nil {
+					return nil, err
+				}
+			}
 			return e, nil
 		}
 		d.Close()
@@ -105,7 +138,7 @@ func startEnv(ctx context.Context, o Options) (_ *env, err error) {
 // pickListener returns the bootstrap of the listener set the benchmark goes
 // through, once every broker has an address in it.
 func pickListener(d *daemon.Daemon, which string, brokers int) ([]string, string, error) {
-	name := map[string]string{"port": "vpc", "ip": "own"}[which]
+	name := map[string]string{"port": "vpc", "ip": "own", "iam": "own-iam"}[which]
 	for _, c := range d.DevInfo().Clusters {
 		for _, l := range c.Listeners {
 			if len(l.Errors) > 0 {
@@ -137,3 +170,27 @@ func (e *env) close() {
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)
+
+// iamClientOpts are TLS with dev mode's CA and OAUTHBEARER tokens of the
+// MSK IAM signer for the account that owns the cluster: every request is
+// authenticated and authorized by its policies.
+func iamClientOpts(ctx context.Context, d *daemon.Daemon, dir string) ([]kgo.Opt, error) {
+	pem, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	id, secret, _, err := daemon.RootCredentials(ctx, d.IAM(), d.DevInfo().Accounts[0].ID)
+	if err != nil {
+		return nil, err
+	}
+	provider := credentials.NewStaticCredentialsProvider(id, secret, "")
+	return []kgo.Opt{
+		kgo.DialTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}),
+		kgo.SASL(oauth.Oauth(func(ctx context.Context) (oauth.Auth, error) {
+			tok, _, err := signer.GenerateAuthTokenFromCredentialsProvider(ctx, daemon.DevRegion, awssdk.CredentialsProvider(provider))
+			return oauth.Auth{Token: tok}, err
+		})),
+	}, nil
+}

@@ -38,16 +38,15 @@ func payload(size int) []byte {
 // produce writes o.Records records of o.RecordSize bytes, each value
 // starting with its sequence number, and times it from the first Produce
 // until the last record is acknowledged.
-func produce(ctx context.Context, boot []string, topic string, o Options) (Throughput, error) {
+func produce(ctx context.Context, p endpoint, topic string, o Options) (Throughput, error) {
 	ctx, cancel := context.WithTimeout(ctx, phaseTimeout(o))
 	defer cancel()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(boot...),
+	cl, err := kgo.NewClient(p.opts(
 		kgo.DefaultProduceTopic(topic),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(o.Linger),
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
-	)
+	)...)
 	if err != nil {
 		return Throughput{}, err
 	}
@@ -95,15 +94,14 @@ func produce(ctx context.Context, boot []string, topic string, o Options) (Throu
 // seen every record produce wrote, and checks it saw each exactly once and
 // nothing else: every sequence number once, and the partitions' high
 // watermarks adding up to the records produced.
-func consume(ctx context.Context, boot []string, topic string, o Options) (Throughput, error) {
+func consume(ctx context.Context, p endpoint, topic string, o Options) (Throughput, error) {
 	ctx, cancel := context.WithTimeout(ctx, phaseTimeout(o))
 	defer cancel()
 	start := time.Now()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(boot...),
+	cl, err := kgo.NewClient(p.opts(
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	)
+	)...)
 	if err != nil {
 		return Throughput{}, err
 	}
@@ -171,16 +169,15 @@ func throughput(records, bytes int64, d time.Duration) Throughput {
 // of one record; a Metadata request for the topic to the partition's
 // leader; a Fetch of one record (each produced record is a batch of one)
 // from the leader.
-func latency(ctx context.Context, boot []string, topic string, o Options) (prod, meta, fetch Latency, err error) {
+func latency(ctx context.Context, p endpoint, topic string, o Options) (prod, meta, fetch Latency, err error) {
 	ctx, cancel := context.WithTimeout(ctx, phaseTimeout(o))
 	defer cancel()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(boot...),
+	cl, err := kgo.NewClient(p.opts(
 		kgo.DefaultProduceTopic(topic),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(0),
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
-	)
+	)...)
 	if err != nil {
 		return prod, meta, fetch, err
 	}

@@ -24,7 +24,7 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Rounds, "rounds", 5, "rounds per path (direct and gateway interleaved); medians are reported")
 	fs.IntVar(&o.LatencyIters, "latency-iters", 5000, "synchronous requests per latency loop")
 	fs.DurationVar(&o.Linger, "linger", 0, "producer linger of the throughput phase")
-	fs.StringVar(&o.Listener, "listener", "port", "gateway listener set to go through: port (port-per-broker) or ip (ip-per-broker)")
+	fs.StringVar(&o.Listener, "listener", "port", "gateway listener set to go through: port (port-per-broker), ip (ip-per-broker) or iam (TLS, IAM authentication and authorization of every request)")
 	asJSON := fs.Bool("json", false, "print the result as JSON (progress goes to stderr)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (clients, gateway and upstream) to FILE")
 	level := fs.String("log-level", "error", "log level of the gateway: debug, info, warn or error")

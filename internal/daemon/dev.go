@@ -122,7 +122,7 @@ func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dev: embedded cluster: %w", err)
 	}
-	if err := devCertificates(o); err != nil {
+	if err := DevCertificates(o); err != nil {
 		kc.Close()
 		return nil, err
 	}
@@ -156,10 +156,11 @@ func StartDev(ctx context.Context, o DevOptions, do Options) (*Daemon, error) {
 	return d, nil
 }
 
-// devCertificates makes dev mode's CA (DIR/ca.pem, kept across restarts)
+// DevCertificates makes dev mode's CA (DIR/ca.pem, kept across restarts)
 // and the certificate its TLS listeners present, for every address of the
 // ip-per-broker range and localhost.
-func devCertificates(o DevOptions) error {
+func DevCertificates(o DevOptions) error {
+	o.defaults()
 	ca, err := pki.LoadOrCreateCA(o.StateDir, "kafkalink dev CA")
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
