@@ -26,6 +26,8 @@ Usage:
   kafkalink bench [flags]               produce/consume throughput and latency, direct vs through the gateway
   kafkalink accounts create|list        manage accounts in a state directory
   kafkalink policy simulate [flags]     evaluate one request against IAM policies and explain the decision
+  kafkalink scram set|delete|list       SCRAM credentials of a cluster's SASL_SCRAM listener sets
+  kafkalink cluster-policy put|get|delete  a cluster's resource policy for IAM principals
 
 Run "kafkalink COMMAND -h" for a command's flags.
 `
@@ -51,6 +53,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = accounts(args[1:], stdout, stderr)
 	case "policy":
 		err = policyCmd(args[1:], stdout, stderr)
+	case "scram":
+		err = scramCmd(args[1:], os.Stdin, stdout, stderr)
+	case "cluster-policy":
+		err = clusterPolicyCmd(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -107,3 +107,38 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSCRAMAndClusterPolicyCommands(t *testing.T) {
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "policy.json")
+	if err := os.WriteFile(doc, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"kafka-cluster:Connect","Resource":"*"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"Statement":[]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"scram", "set", "--state-dir", dir, "--cluster", "c1", "--user", "alice", "--password", "pw"}, 0, "SCRAM-SHA-512 credentials of User:alice set"},
+		{[]string{"scram", "list", "--state-dir", dir, "--cluster", "c1"}, 0, "User:alice"},
+		{[]string{"scram", "set", "--state-dir", dir, "--cluster", "c1", "--user", "alice", "--password", "pw", "--mechanism", "SCRAM-SHA-1"}, 1, ""},
+		{[]string{"scram", "delete", "--state-dir", dir, "--cluster", "c1", "--user", "alice"}, 0, "deleted"},
+		{[]string{"scram", "set", "--state-dir", dir}, 2, ""},
+		{[]string{"cluster-policy", "put", "--state-dir", dir, "--cluster", "c1", "--file", doc}, 0, "currentVersion"},
+		{[]string{"cluster-policy", "get", "--state-dir", dir, "--cluster", "c1"}, 0, "kafka-cluster:Connect"},
+		{[]string{"cluster-policy", "put", "--state-dir", dir, "--cluster", "c1", "--file", bad}, 1, ""},
+		{[]string{"cluster-policy", "put", "--state-dir", dir, "--cluster", "c1", "--file", doc, "--current-version", "stale"}, 1, ""},
+		{[]string{"cluster-policy", "delete", "--state-dir", dir, "--cluster", "c1"}, 0, ""},
+		{[]string{"cluster-policy", "get", "--state-dir", dir, "--cluster", "c1"}, 1, ""},
+	} {
+		var stdout, stderr strings.Builder
+		code := Main(tc.args, &stdout, &stderr)
+		if code != tc.code || !strings.Contains(stdout.String(), tc.out) {
+			t.Errorf("%v: got exit %d, stdout %q, stderr %q; want exit %d with %q", tc.args, code, stdout.String(), stderr.String(), tc.code, tc.out)
+		}
+	}
+}

@@ -39,6 +39,15 @@ func OpenIAM(stateDir string) (svc *iam.Service, close func() error, err error) 
 	return svc, st.Close, nil
 }
 
+// OpenStore opens a state directory's store for the CLI; kafkalink must
+// not be running on it.
+func OpenStore(stateDir string) (store.Store, error) {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	return openStore(stateDir)
+}
+
 // RootCredentials returns an account's root access key and secret,
 // creating the account (and its key) when it does not exist.
 func RootCredentials(ctx context.Context, svc *iam.Service, id string) (keyID, secret string, created bool, err error) {
