@@ -39,6 +39,11 @@ func (s *aclSession) decide(t kmsg.ACLResourceType, name string, op kmsg.ACLOper
 // Allowed implements gateway.SessionAuthorizer. Creating a topic is
 // allowed by CREATE on the cluster or on the topic, as a broker checks it.
 func (s *aclSession) Allowed(api kmsg.Key, a gateway.Access) bool {
+	if api == kmsg.DescribeCluster && a.Type == kmsg.ACLResourceTypeCluster && a.Op == kmsg.ACLOperationDescribe {
+		// A broker answers DescribeCluster to any principal; only MSK's
+		// IAM asks for kafka-cluster:DescribeCluster.
+		return true
+	}
 	name := a.Name
 	if a.Type == kmsg.ACLResourceTypeCluster {
 		name = acl.ClusterResourceName

@@ -170,7 +170,11 @@ func authorizeOffsetFetch(d *decider, r kmsg.Request) verdict {
 		or := resp.(*kmsg.OffsetFetchResponse)
 		for i := range or.Groups {
 			g := &or.Groups[i]
-			g.Topics, _ = split(g.Topics, func(t *kmsg.OffsetFetchResponseGroupTopic) bool { return d.topic(t.Topic, kmsg.ACLOperationDescribe) })
+			g.Topics, _ = split(g.Topics, func(t *kmsg.OffsetFetchResponseGroupTopic) bool {
+				// v10+ names topics by id only.
+				name, ok := d.topicName(t.Topic, t.TopicID)
+				return ok && d.topic(name, kmsg.ACLOperationDescribe)
+			})
 			for _, pd := range partial {
 				if pd.group != g.Group {
 					continue
