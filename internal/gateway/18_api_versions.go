@@ -38,7 +38,9 @@ func (s *listenerSet) rewriteApiVersions(resp *kmsg.ApiVersionsResponse) bool {
 	}
 	if s.auth != nil && len(s.auth.Mechanisms()) > 0 {
 		kept = append(kept,
-			kmsg.ApiVersionsResponseApiKey{ApiKey: int16(kmsg.SASLHandshake), MinVersion: 1, MaxVersion: 1},
+			// v0 is listed, as brokers list it, because librdkafka
+			// uses SASL only when it is; clients then send v1.
+			kmsg.ApiVersionsResponseApiKey{ApiKey: int16(kmsg.SASLHandshake), MinVersion: 0, MaxVersion: 1},
 			kmsg.ApiVersionsResponseApiKey{ApiKey: int16(kmsg.SASLAuthenticate), MinVersion: 0, MaxVersion: s.api[kmsg.SASLAuthenticate].maxVersion})
 		slices.SortFunc(kept, func(a, b kmsg.ApiVersionsResponseApiKey) int { return int(a.ApiKey) - int(b.ApiKey) })
 	}

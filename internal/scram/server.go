@@ -187,7 +187,10 @@ func (s *Server) clientFinal(msg []byte) ([]byte, error) {
 	if cb := string(cf.channelBinding); cb != s.first.gs2Header && cb != "n,," {
 		return nil, errors.New("channel binding does not match the gs2 header")
 	}
-	if cf.nonce != s.nonce {
+	// librdkafka sends its own nonce again in front of the combined one
+	// ("r=" + cnonce + cnonce + snonce); Kafka accepts that, as it accepts
+	// any nonce that ends with the combined one.
+	if cf.nonce != s.nonce && cf.nonce != s.first.nonce+s.nonce {
 		return nil, errors.New("invalid client nonce in the final client message")
 	}
 	if len(cf.proof) != s.m.size {

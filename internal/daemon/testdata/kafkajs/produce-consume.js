@@ -8,7 +8,12 @@
 //
 // or, on failure (exit status 1):
 //
-//   {"ok":false,"stage":"producer.connect","error":{"name":"KafkaJS…","message":"…","type":"…"}}
+//   {"ok":false,"stage":"producer.connect","error":{"name":"KafkaJS…","message":"…","type":"…"},
+//    "brokerErrors":["…"]}
+//
+// brokerErrors are the errors of broker responses kafkajs logged, which it
+// does not always pass on (a refused FindCoordinator ends as
+// KafkaJSGroupCoordinatorNotFound).
 //
 // Configuration, from the environment:
 //   KAFKAJS_BROKERS    host:port,host:port,… (required)
@@ -37,6 +42,7 @@ function env(name, def) {
 
 let stage = "config";
 let done = false;
+const brokerErrors = []; // see above
 
 function finish(code, result) {
   if (done) {
@@ -51,6 +57,7 @@ function fail(err) {
     ok: false,
     stage,
     error: { name: (err && err.name) || "Error", message: String((err && err.message) || err), type: err && err.type },
+    brokerErrors,
   });
 }
 
@@ -76,6 +83,9 @@ async function main() {
     retry: { retries: 5 },
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, label, log }) => {
+      if (level <= logLevel.ERROR && log.error && !brokerErrors.includes(log.error)) {
+        brokerErrors.push(log.error);
+      }
       process.stderr.write(`${label} [${namespace}] ${JSON.stringify(log)}\n`);
     },
   });
