@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -250,7 +251,7 @@ func (s *session) authorizeRequest(h reqHeader, a *apiInfo) error {
 }
 
 // errDenied ends a session whose denied request cannot be answered.
-var errDenied = fmt.Errorf("request denied")
+var errDenied = errors.New("request denied")
 
 func (s *session) requestScratch(n int) []byte {
 	if cap(s.reqBuf) < n {

@@ -5,7 +5,10 @@
 // untouched except the responses that name brokers (Metadata,
 // FindCoordinator, DescribeCluster, KIP-951 leader endpoints, share-group
 // endpoints) and ApiVersions, which are decoded with kmsg and rewritten so
-// that no upstream address ever reaches a client.
+// that no upstream address ever reaches a client. On authenticated listener
+// sets the gateway also answers SASL itself and, with an Authorizer,
+// decodes and decides every request before it reaches the upstream
+// (authorize.go).
 package gateway
 
 import (
