@@ -72,37 +72,27 @@ func authorizeAlterUserSCRAMCredentials(d *decider, r kmsg.Request) verdict {
 	})
 }
 
-// namedTopics authorizes an API whose request and response list topics by
-// name, each answered on its own: add answers a denied topic.
-func namedTopics[T any](d *decider, req kmsg.Request, topics *[]T, name func(*T) string, op kmsg.ACLOperation, add func(resp kmsg.Response, topic string)) verdict {
-	kept, denied := split(*topics, func(t *T) bool { return d.topic(name(t), op) })
-	*topics = kept
-	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) {
-		for i := range denied {
-			add(resp, name(&denied[i]))
-		}
-	})
-}
-
 // CreateTopics needs CREATE on the topic (or, with Kafka ACLs, on the
 // cluster; the ACL decider applies that rule).
 func authorizeCreateTopics(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.CreateTopicsRequest)
-	return namedTopics(d, req, &req.Topics, func(t *kmsg.CreateTopicsRequestTopic) string { return t.Topic }, kmsg.ACLOperationCreate, func(resp kmsg.Response, topic string) {
-		cr := resp.(*kmsg.CreateTopicsResponse)
-		t := kmsg.NewCreateTopicsResponseTopic()
-		t.Topic, t.ErrorCode = topic, kerr.TopicAuthorizationFailed.Code
-		t.ErrorMessage = &kerr.TopicAuthorizationFailed.Description
-		cr.Topics = append(cr.Topics, t)
-	})
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.CreateTopicsRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+		kmsg.ACLOperationCreate, func(resp kmsg.Response, _ *kmsg.CreateTopicsRequestTopic, dn denial) {
+			cr := resp.(*kmsg.CreateTopicsResponse)
+			t := kmsg.NewCreateTopicsResponseTopic()
+			t.Topic, t.ErrorCode = dn.topic, dn.code
+			t.ErrorMessage = &kerr.TopicAuthorizationFailed.Description
+			cr.Topics = append(cr.Topics, t)
+		})
 }
 
 func authorizeCreatePartitions(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.CreatePartitionsRequest)
-	return namedTopics(d, req, &req.Topics, func(t *kmsg.CreatePartitionsRequestTopic) string { return t.Topic }, kmsg.ACLOperationAlter, func(resp kmsg.Response, topic string) {
-		cr := resp.(*kmsg.CreatePartitionsResponse)
-		cr.Topics = append(cr.Topics, kmsg.CreatePartitionsResponseTopic{Topic: topic, ErrorCode: kerr.TopicAuthorizationFailed.Code, ErrorMessage: &kerr.TopicAuthorizationFailed.Description})
-	})
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.CreatePartitionsRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+		kmsg.ACLOperationAlter, func(resp kmsg.Response, _ *kmsg.CreatePartitionsRequestTopic, dn denial) {
+			cr := resp.(*kmsg.CreatePartitionsResponse)
+			cr.Topics = append(cr.Topics, kmsg.CreatePartitionsResponseTopic{Topic: dn.topic, ErrorCode: dn.code, ErrorMessage: &kerr.TopicAuthorizationFailed.Description})
+		})
 }
 
 // DeleteTopics needs DELETE on each topic, named (v0–5) or by name or id
@@ -118,27 +108,16 @@ func authorizeDeleteTopics(d *decider, r kmsg.Request) verdict {
 		}
 		dr.Topics = append(dr.Topics, t)
 	}
-	var denied []denial
-	check := d.topicCheck(kmsg.ACLOperationDelete, &denied)
-	var empty bool
 	if req.Version < 6 {
-		req.TopicNames, _ = split(req.TopicNames, func(n *string) bool { return check(*n, [16]byte{}) })
-		empty = len(req.TopicNames) == 0
-	} else {
-		req.Topics, _ = split(req.Topics, func(t *kmsg.DeleteTopicsRequestTopic) bool {
-			name := ""
-			if t.Topic != nil {
-				name = *t.Topic
-			}
-			return check(name, t.TopicID)
-		})
-		empty = len(req.Topics) == 0
+		return topicsOp(d, req, &req.TopicNames, func(n *string) (string, [16]byte) { return byName(*n) },
+			kmsg.ACLOperationDelete, func(resp kmsg.Response, _ *string, dn denial) { add(resp, dn) })
 	}
-	return outcome(req, empty, len(denied) > 0, func(resp kmsg.Response) {
-		for _, dn := range denied {
-			add(resp, dn)
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.DeleteTopicsRequestTopic) (string, [16]byte) {
+		if t.Topic == nil {
+			return "", t.TopicID
 		}
-	})
+		return *t.Topic, t.TopicID
+	}, kmsg.ACLOperationDelete, func(resp kmsg.Response, _ *kmsg.DeleteTopicsRequestTopic, dn denial) { add(resp, dn) })
 }
 
 // configResource is the resource whose operation a config change or
@@ -225,10 +204,11 @@ func authorizeDescribeTopicPartitions(d *decider, r kmsg.Request) verdict {
 			}
 		}}
 	}
-	return namedTopics(d, req, &req.Topics, func(t *kmsg.DescribeTopicPartitionsRequestTopic) string { return t.Topic }, kmsg.ACLOperationDescribe, func(resp kmsg.Response, topic string) {
-		dr := resp.(*kmsg.DescribeTopicPartitionsResponse)
-		t := kmsg.NewDescribeTopicPartitionsResponseTopic()
-		t.Topic, t.ErrorCode, t.AuthorizedOperations = kmsg.StringPtr(topic), kerr.TopicAuthorizationFailed.Code, notProvided
-		dr.Topics = append(dr.Topics, t)
-	})
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.DescribeTopicPartitionsRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+		kmsg.ACLOperationDescribe, func(resp kmsg.Response, _ *kmsg.DescribeTopicPartitionsRequestTopic, dn denial) {
+			dr := resp.(*kmsg.DescribeTopicPartitionsResponse)
+			t := kmsg.NewDescribeTopicPartitionsResponseTopic()
+			t.Topic, t.ErrorCode, t.AuthorizedOperations = kmsg.StringPtr(dn.topic), dn.code, notProvided
+			dr.Topics = append(dr.Topics, t)
+		})
 }

@@ -75,36 +75,52 @@ func outcome(req kmsg.Request, empty bool, denied bool, merge func(kmsg.Response
 	return verdict{changed: true, fix: merge}
 }
 
-func authorizeProduce(d *decider, r kmsg.Request) verdict {
-	req := r.(*kmsg.ProduceRequest)
+// topicsOp authorizes op on each topic of a request (named, or by id): the
+// refused ones leave the request, and add answers each with its request
+// entry and why it was refused.
+func topicsOp[T any](d *decider, req kmsg.Request, topics *[]T, key func(*T) (string, [16]byte), op kmsg.ACLOperation, add func(resp kmsg.Response, t *T, dn denial)) verdict {
 	var denied []denial
-	if req.TransactionID != nil && !d.txn(*req.TransactionID, kmsg.ACLOperationWrite) {
-		for _, t := range req.Topics {
-			denied = append(denied, denial{t.Topic, t.TopicID, kerr.TransactionalIDAuthorizationFailed.Code})
+	check := d.topicCheck(op, &denied)
+	kept, refused := split(*topics, func(t *T) bool { return check(key(t)) })
+	*topics = kept
+	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) {
+		for i := range refused {
+			add(resp, &refused[i], denied[i])
 		}
-		resp := req.ResponseKind()
-		produceDenials(resp, denied, req.Topics)
-		return verdict{local: resp}
-	}
-	check := d.topicCheck(kmsg.ACLOperationWrite, &denied)
-	kept, refused := split(req.Topics, func(t *kmsg.ProduceRequestTopic) bool { return check(t.Topic, t.TopicID) })
-	req.Topics = kept
-	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) { produceDenials(resp, denied, refused) })
+	})
 }
 
-// produceDenials adds the denied topics (denied[i] is topics[i]) to a
-// Produce response.
-func produceDenials(resp kmsg.Response, denied []denial, topics []kmsg.ProduceRequestTopic) {
-	pr := resp.(*kmsg.ProduceResponse)
-	for i, dn := range denied {
+// denyTopics answers a request whose every topic is refused with code
+// (its transactional id or group was), forwarding nothing.
+func denyTopics[T any](req kmsg.Request, topics []T, key func(*T) (string, [16]byte), code int16, add func(resp kmsg.Response, t *T, dn denial)) verdict {
+	resp := req.ResponseKind()
+	for i := range topics {
+		name, id := key(&topics[i])
+		add(resp, &topics[i], denial{name, id, code})
+	}
+	return verdict{local: resp}
+}
+
+// byName is the key of a topic entry named only by name.
+func byName(name string) (string, [16]byte) { return name, [16]byte{} }
+
+func authorizeProduce(d *decider, r kmsg.Request) verdict {
+	req := r.(*kmsg.ProduceRequest)
+	key := func(t *kmsg.ProduceRequestTopic) (string, [16]byte) { return t.Topic, t.TopicID }
+	add := func(resp kmsg.Response, t *kmsg.ProduceRequestTopic, dn denial) {
+		pr := resp.(*kmsg.ProduceResponse)
 		rt := kmsg.ProduceResponseTopic{Topic: dn.topic, TopicID: dn.id}
-		for _, p := range topics[i].Partitions {
+		for _, p := range t.Partitions {
 			rp := kmsg.NewProduceResponseTopicPartition()
 			rp.Partition, rp.ErrorCode = p.Partition, dn.code
 			rt.Partitions = append(rt.Partitions, rp)
 		}
 		pr.Topics = append(pr.Topics, rt)
 	}
+	if req.TransactionID != nil && !d.txn(*req.TransactionID, kmsg.ACLOperationWrite) {
+		return denyTopics(req, req.Topics, key, kerr.TransactionalIDAuthorizationFailed.Code, add)
+	}
+	return topicsOp(d, req, &req.Topics, key, kmsg.ACLOperationWrite, add)
 }
 
 func authorizeFetch(d *decider, r kmsg.Request) verdict {
@@ -119,103 +135,78 @@ func authorizeFetch(d *decider, r kmsg.Request) verdict {
 		req.SessionID, req.SessionEpoch, req.ForgottenTopics = 0, -1, nil
 		changed = true
 	}
-	var denied []denial
-	check := d.topicCheck(kmsg.ACLOperationRead, &denied)
-	kept, refused := split(req.Topics, func(t *kmsg.FetchRequestTopic) bool { return check(t.Topic, t.TopicID) })
-	req.Topics = kept
-	v := outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) {
-		fr := resp.(*kmsg.FetchResponse)
-		for i, dn := range denied {
+	v := topicsOp(d, req, &req.Topics, func(t *kmsg.FetchRequestTopic) (string, [16]byte) { return t.Topic, t.TopicID },
+		kmsg.ACLOperationRead, func(resp kmsg.Response, t *kmsg.FetchRequestTopic, dn denial) {
+			fr := resp.(*kmsg.FetchResponse)
 			rt := kmsg.FetchResponseTopic{Topic: dn.topic, TopicID: dn.id}
-			for _, p := range refused[i].Partitions {
+			for _, p := range t.Partitions {
 				rp := kmsg.NewFetchResponseTopicPartition()
 				rp.Partition, rp.ErrorCode = p.Partition, dn.code
 				rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset = -1, -1, -1
 				rt.Partitions = append(rt.Partitions, rp)
 			}
 			fr.Topics = append(fr.Topics, rt)
-		}
-	})
+		})
 	v.changed = v.changed || (changed && v.local == nil)
 	return v
 }
 
 func authorizeListOffsets(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.ListOffsetsRequest)
-	var denied []denial
-	check := d.topicCheck(kmsg.ACLOperationDescribe, &denied)
-	kept, refused := split(req.Topics, func(t *kmsg.ListOffsetsRequestTopic) bool { return check(t.Topic, [16]byte{}) })
-	req.Topics = kept
-	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) {
-		lr := resp.(*kmsg.ListOffsetsResponse)
-		for i, dn := range denied {
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.ListOffsetsRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+		kmsg.ACLOperationDescribe, func(resp kmsg.Response, t *kmsg.ListOffsetsRequestTopic, dn denial) {
+			lr := resp.(*kmsg.ListOffsetsResponse)
 			rt := kmsg.ListOffsetsResponseTopic{Topic: dn.topic}
-			for _, p := range refused[i].Partitions {
+			for _, p := range t.Partitions {
 				rp := kmsg.NewListOffsetsResponseTopicPartition()
 				rp.Partition, rp.ErrorCode = p.Partition, dn.code
 				rt.Partitions = append(rt.Partitions, rp)
 			}
 			lr.Topics = append(lr.Topics, rt)
-		}
-	})
+		})
 }
 
 func authorizeOffsetForLeaderEpoch(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.OffsetForLeaderEpochRequest)
-	var denied []denial
-	check := d.topicCheck(kmsg.ACLOperationDescribe, &denied)
-	kept, refused := split(req.Topics, func(t *kmsg.OffsetForLeaderEpochRequestTopic) bool { return check(t.Topic, [16]byte{}) })
-	req.Topics = kept
-	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) {
-		or := resp.(*kmsg.OffsetForLeaderEpochResponse)
-		for i, dn := range denied {
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.OffsetForLeaderEpochRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+		kmsg.ACLOperationDescribe, func(resp kmsg.Response, t *kmsg.OffsetForLeaderEpochRequestTopic, dn denial) {
+			or := resp.(*kmsg.OffsetForLeaderEpochResponse)
 			rt := kmsg.OffsetForLeaderEpochResponseTopic{Topic: dn.topic}
-			for _, p := range refused[i].Partitions {
+			for _, p := range t.Partitions {
 				rp := kmsg.NewOffsetForLeaderEpochResponseTopicPartition()
 				rp.Partition, rp.ErrorCode, rp.LeaderEpoch, rp.EndOffset = p.Partition, dn.code, -1, -1
 				rt.Partitions = append(rt.Partitions, rp)
 			}
 			or.Topics = append(or.Topics, rt)
-		}
-	})
+		})
 }
 
 func authorizeDeleteRecords(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.DeleteRecordsRequest)
-	var denied []denial
-	check := d.topicCheck(kmsg.ACLOperationDelete, &denied)
-	kept, refused := split(req.Topics, func(t *kmsg.DeleteRecordsRequestTopic) bool { return check(t.Topic, [16]byte{}) })
-	req.Topics = kept
-	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) {
-		dr := resp.(*kmsg.DeleteRecordsResponse)
-		for i, dn := range denied {
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.DeleteRecordsRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+		kmsg.ACLOperationDelete, func(resp kmsg.Response, t *kmsg.DeleteRecordsRequestTopic, dn denial) {
+			dr := resp.(*kmsg.DeleteRecordsResponse)
 			rt := kmsg.DeleteRecordsResponseTopic{Topic: dn.topic}
-			for _, p := range refused[i].Partitions {
+			for _, p := range t.Partitions {
 				rp := kmsg.NewDeleteRecordsResponseTopicPartition()
 				rp.Partition, rp.ErrorCode, rp.LowWatermark = p.Partition, dn.code, -1
 				rt.Partitions = append(rt.Partitions, rp)
 			}
 			dr.Topics = append(dr.Topics, rt)
-		}
-	})
+		})
 }
 
 func authorizeDescribeProducers(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.DescribeProducersRequest)
-	var denied []denial
-	check := d.topicCheck(kmsg.ACLOperationRead, &denied)
-	kept, refused := split(req.Topics, func(t *kmsg.DescribeProducersRequestTopic) bool { return check(t.Topic, [16]byte{}) })
-	req.Topics = kept
-	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) {
-		dr := resp.(*kmsg.DescribeProducersResponse)
-		for i, dn := range denied {
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.DescribeProducersRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+		kmsg.ACLOperationRead, func(resp kmsg.Response, t *kmsg.DescribeProducersRequestTopic, dn denial) {
+			dr := resp.(*kmsg.DescribeProducersResponse)
 			rt := kmsg.DescribeProducersResponseTopic{Topic: dn.topic}
-			for _, p := range refused[i].Partitions {
+			for _, p := range t.Partitions {
 				rp := kmsg.NewDescribeProducersResponseTopicPartition()
 				rp.Partition, rp.ErrorCode = p, dn.code
 				rt.Partitions = append(rt.Partitions, rp)
 			}
 			dr.Topics = append(dr.Topics, rt)
-		}
-	})
+		})
 }

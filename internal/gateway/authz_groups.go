@@ -76,30 +76,19 @@ func authorizeFindCoordinator(d *decider, r kmsg.Request) verdict {
 // OffsetCommit needs READ on the group and READ on each topic.
 func authorizeOffsetCommit(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.OffsetCommitRequest)
-	var denied []denial
-	if !d.group(req.Group, kmsg.ACLOperationRead) {
-		for _, t := range req.Topics {
-			denied = append(denied, denial{t.Topic, t.TopicID, kerr.GroupAuthorizationFailed.Code})
-		}
-		resp := req.ResponseKind()
-		offsetCommitDenials(resp, denied, req.Topics)
-		return verdict{local: resp}
-	}
-	check := d.topicCheck(kmsg.ACLOperationRead, &denied)
-	kept, refused := split(req.Topics, func(t *kmsg.OffsetCommitRequestTopic) bool { return check(t.Topic, t.TopicID) })
-	req.Topics = kept
-	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) { offsetCommitDenials(resp, denied, refused) })
-}
-
-func offsetCommitDenials(resp kmsg.Response, denied []denial, topics []kmsg.OffsetCommitRequestTopic) {
-	or := resp.(*kmsg.OffsetCommitResponse)
-	for i, dn := range denied {
+	key := func(t *kmsg.OffsetCommitRequestTopic) (string, [16]byte) { return t.Topic, t.TopicID }
+	add := func(resp kmsg.Response, t *kmsg.OffsetCommitRequestTopic, dn denial) {
+		or := resp.(*kmsg.OffsetCommitResponse)
 		rt := kmsg.OffsetCommitResponseTopic{Topic: dn.topic, TopicID: dn.id}
-		for _, p := range topics[i].Partitions {
+		for _, p := range t.Partitions {
 			rt.Partitions = append(rt.Partitions, kmsg.OffsetCommitResponseTopicPartition{Partition: p.Partition, ErrorCode: dn.code})
 		}
 		or.Topics = append(or.Topics, rt)
 	}
+	if !d.group(req.Group, kmsg.ACLOperationRead) {
+		return denyTopics(req, req.Topics, key, kerr.GroupAuthorizationFailed.Code, add)
+	}
+	return topicsOp(d, req, &req.Topics, key, kmsg.ACLOperationRead, add)
 }
 
 // OffsetFetch needs DESCRIBE on each group; each topic named needs
@@ -117,22 +106,17 @@ func authorizeOffsetFetch(d *decider, r kmsg.Request) verdict {
 				or.Topics, _ = split(or.Topics, func(t *kmsg.OffsetFetchResponseTopic) bool { return d.topic(t.Topic, kmsg.ACLOperationDescribe) })
 			}}
 		}
-		var denied []denial
-		check := d.topicCheck(kmsg.ACLOperationDescribe, &denied)
-		kept, refused := split(req.Topics, func(t *kmsg.OffsetFetchRequestTopic) bool { return check(t.Topic, [16]byte{}) })
-		req.Topics = kept
-		return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) {
-			or := resp.(*kmsg.OffsetFetchResponse)
-			for i, dn := range denied {
+		return topicsOp(d, req, &req.Topics, func(t *kmsg.OffsetFetchRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+			kmsg.ACLOperationDescribe, func(resp kmsg.Response, t *kmsg.OffsetFetchRequestTopic, dn denial) {
+				or := resp.(*kmsg.OffsetFetchResponse)
 				rt := kmsg.OffsetFetchResponseTopic{Topic: dn.topic}
-				for _, p := range refused[i].Partitions {
+				for _, p := range t.Partitions {
 					rp := kmsg.NewOffsetFetchResponseTopicPartition()
 					rp.Partition, rp.ErrorCode, rp.Offset = p, dn.code, -1
 					rt.Partitions = append(rt.Partitions, rp)
 				}
 				or.Topics = append(or.Topics, rt)
-			}
-		})
+			})
 	}
 	// v8+: several groups, each with its topics (null: all of them).
 	type groupDenials struct {
@@ -210,20 +194,15 @@ func authorizeOffsetDelete(d *decider, r kmsg.Request) verdict {
 	if !d.group(req.Group, kmsg.ACLOperationDelete) {
 		return verdict{local: topLevelError(req, kerr.GroupAuthorizationFailed)}
 	}
-	var denied []denial
-	check := d.topicCheck(kmsg.ACLOperationRead, &denied)
-	kept, refused := split(req.Topics, func(t *kmsg.OffsetDeleteRequestTopic) bool { return check(t.Topic, [16]byte{}) })
-	req.Topics = kept
-	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) {
-		or := resp.(*kmsg.OffsetDeleteResponse)
-		for i, dn := range denied {
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.OffsetDeleteRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+		kmsg.ACLOperationRead, func(resp kmsg.Response, t *kmsg.OffsetDeleteRequestTopic, dn denial) {
+			or := resp.(*kmsg.OffsetDeleteResponse)
 			rt := kmsg.OffsetDeleteResponseTopic{Topic: dn.topic}
-			for _, p := range refused[i].Partitions {
+			for _, p := range t.Partitions {
 				rt.Partitions = append(rt.Partitions, kmsg.OffsetDeleteResponseTopicPartition{Partition: p.Partition, ErrorCode: dn.code})
 			}
 			or.Topics = append(or.Topics, rt)
-		}
-	})
+		})
 }
 
 // groupList authorizes an API that names groups and answers each in a

@@ -52,51 +52,29 @@ func authorizeAddPartitionsToTxn(d *decider, r kmsg.Request) verdict {
 	if req.Version >= 4 {
 		return verdict{local: topLevelError(req, kerr.ClusterAuthorizationFailed)}
 	}
-	var denied []denial
-	if !d.txn(req.TransactionalID, kmsg.ACLOperationWrite) {
-		for _, t := range req.Topics {
-			denied = append(denied, denial{topic: t.Topic, code: kerr.TransactionalIDAuthorizationFailed.Code})
-		}
-		resp := req.ResponseKind()
-		addPartitionsDenials(resp, denied, req.Topics)
-		return verdict{local: resp}
-	}
-	check := d.topicCheck(kmsg.ACLOperationWrite, &denied)
-	_, refused := split(append([]kmsg.AddPartitionsToTxnRequestTopic(nil), req.Topics...), func(t *kmsg.AddPartitionsToTxnRequestTopic) bool { return check(t.Topic, [16]byte{}) })
-	if len(denied) == 0 {
-		return verdict{}
-	}
-	// A broker adds no partition when any is refused: the others answer
-	// OPERATION_NOT_ATTEMPTED, and nothing reaches the upstream.
-	resp := req.ResponseKind()
-	addPartitionsDenials(resp, denied, refused)
-	ar := resp.(*kmsg.AddPartitionsToTxnResponse)
+	txnDenied := !d.txn(req.TransactionalID, kmsg.ACLOperationWrite)
+	resp := req.ResponseKind().(*kmsg.AddPartitionsToTxnResponse)
+	refused := txnDenied
 	for _, t := range req.Topics {
-		refusedTopic := false
-		for _, dn := range denied {
-			refusedTopic = refusedTopic || dn.topic == t.Topic
-		}
-		if refusedTopic {
-			continue
+		// A broker adds no partition when any is refused: the others
+		// answer OPERATION_NOT_ATTEMPTED.
+		code := kerr.OperationNotAttempted.Code
+		switch {
+		case txnDenied:
+			code = kerr.TransactionalIDAuthorizationFailed.Code
+		case !d.topic(t.Topic, kmsg.ACLOperationWrite):
+			code, refused = kerr.TopicAuthorizationFailed.Code, true
 		}
 		rt := kmsg.AddPartitionsToTxnResponseTopic{Topic: t.Topic}
 		for _, p := range t.Partitions {
-			rt.Partitions = append(rt.Partitions, kmsg.AddPartitionsToTxnResponseTopicPartition{Partition: p, ErrorCode: kerr.OperationNotAttempted.Code})
+			rt.Partitions = append(rt.Partitions, kmsg.AddPartitionsToTxnResponseTopicPartition{Partition: p, ErrorCode: code})
 		}
-		ar.Topics = append(ar.Topics, rt)
+		resp.Topics = append(resp.Topics, rt)
+	}
+	if !refused {
+		return verdict{}
 	}
 	return verdict{local: resp}
-}
-
-func addPartitionsDenials(resp kmsg.Response, denied []denial, topics []kmsg.AddPartitionsToTxnRequestTopic) {
-	ar := resp.(*kmsg.AddPartitionsToTxnResponse)
-	for i, dn := range denied {
-		rt := kmsg.AddPartitionsToTxnResponseTopic{Topic: dn.topic}
-		for _, p := range topics[i].Partitions {
-			rt.Partitions = append(rt.Partitions, kmsg.AddPartitionsToTxnResponseTopicPartition{Partition: p, ErrorCode: dn.code})
-		}
-		ar.Topics = append(ar.Topics, rt)
-	}
 }
 
 // AddOffsetsToTxn needs WRITE on the transactional id and READ on the
@@ -116,37 +94,22 @@ func authorizeAddOffsetsToTxn(d *decider, r kmsg.Request) verdict {
 // and READ on each topic.
 func authorizeTxnOffsetCommit(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.TxnOffsetCommitRequest)
-	var denied []denial
-	code := int16(0)
-	switch {
-	case !d.txn(req.TransactionalID, kmsg.ACLOperationWrite):
-		code = kerr.TransactionalIDAuthorizationFailed.Code
-	case !d.group(req.Group, kmsg.ACLOperationRead):
-		code = kerr.GroupAuthorizationFailed.Code
-	}
-	if code != 0 {
-		for _, t := range req.Topics {
-			denied = append(denied, denial{t.Topic, t.TopicID, code})
-		}
-		resp := req.ResponseKind()
-		txnOffsetCommitDenials(resp, denied, req.Topics)
-		return verdict{local: resp}
-	}
-	check := d.topicCheck(kmsg.ACLOperationRead, &denied)
-	kept, refused := split(req.Topics, func(t *kmsg.TxnOffsetCommitRequestTopic) bool { return check(t.Topic, t.TopicID) })
-	req.Topics = kept
-	return outcome(req, len(kept) == 0, len(denied) > 0, func(resp kmsg.Response) { txnOffsetCommitDenials(resp, denied, refused) })
-}
-
-func txnOffsetCommitDenials(resp kmsg.Response, denied []denial, topics []kmsg.TxnOffsetCommitRequestTopic) {
-	tr := resp.(*kmsg.TxnOffsetCommitResponse)
-	for i, dn := range denied {
+	key := func(t *kmsg.TxnOffsetCommitRequestTopic) (string, [16]byte) { return t.Topic, t.TopicID }
+	add := func(resp kmsg.Response, t *kmsg.TxnOffsetCommitRequestTopic, dn denial) {
+		tr := resp.(*kmsg.TxnOffsetCommitResponse)
 		rt := kmsg.TxnOffsetCommitResponseTopic{Topic: dn.topic, TopicID: dn.id}
-		for _, p := range topics[i].Partitions {
+		for _, p := range t.Partitions {
 			rt.Partitions = append(rt.Partitions, kmsg.TxnOffsetCommitResponseTopicPartition{Partition: p.Partition, ErrorCode: dn.code})
 		}
 		tr.Topics = append(tr.Topics, rt)
 	}
+	switch {
+	case !d.txn(req.TransactionalID, kmsg.ACLOperationWrite):
+		return denyTopics(req, req.Topics, key, kerr.TransactionalIDAuthorizationFailed.Code, add)
+	case !d.group(req.Group, kmsg.ACLOperationRead):
+		return denyTopics(req, req.Topics, key, kerr.GroupAuthorizationFailed.Code, add)
+	}
+	return topicsOp(d, req, &req.Topics, key, kmsg.ACLOperationRead, add)
 }
 
 func authorizeDescribeTransactions(d *decider, r kmsg.Request) verdict {
