@@ -12,6 +12,7 @@ import (
 	"github.com/kafkalink/kafkalink/internal/authz"
 	"github.com/kafkalink/kafkalink/internal/daemon"
 	"github.com/kafkalink/kafkalink/internal/scram"
+	"github.com/kafkalink/kafkalink/internal/store"
 )
 
 const scramUsage = `Usage:
@@ -54,11 +55,7 @@ func scramCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		*password = strings.TrimRight(string(b), "\r\n")
 	}
-	dir, err := stateDirOf(*cfgPath, *stateDir)
-	if err != nil {
-		return err
-	}
-	st, err := daemon.OpenStore(dir)
+	st, err := openStateStore(*cfgPath, *stateDir)
 	if err != nil {
 		return err
 	}
@@ -120,11 +117,7 @@ func clusterPolicyCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, clusterPolicyUsage)
 		return errUsage
 	}
-	dir, err := stateDirOf(*cfgPath, *stateDir)
-	if err != nil {
-		return err
-	}
-	st, err := daemon.OpenStore(dir)
+	st, err := openStateStore(*cfgPath, *stateDir)
 	if err != nil {
 		return err
 	}
@@ -154,4 +147,14 @@ func clusterPolicyCmd(args []string, stdout, stderr io.Writer) error {
 		return authz.DeleteClusterPolicy(ctx, st, *cluster)
 	}
 	return nil
+}
+
+// openStateStore opens the store of the state directory that --config or
+// --state-dir names.
+func openStateStore(cfgPath, stateDir string) (store.Store, error) {
+	dir, err := stateDirOf(cfgPath, stateDir)
+	if err != nil {
+		return nil, err
+	}
+	return daemon.OpenStore(dir)
 }
