@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kafkalink/kafkalink/internal/gateway"
 	"github.com/kafkalink/kafkalink/internal/iam"
@@ -33,6 +34,10 @@ type IAM struct {
 	// Hosts are the OAUTHBEARER token hosts accepted besides
 	// kafka.<region>.amazonaws.com.
 	Hosts []string
+	// Replays, shared by every listener set that accepts the same
+	// credentials, refuses tokens replayed from another address; nil
+	// turns replay detection off.
+	Replays *Replays
 }
 
 // Name implements gateway.Authenticator.
@@ -82,6 +87,10 @@ func (x *iamExchange) Step(ctx context.Context, msg []byte) ([]byte, bool, *gate
 	if err != nil {
 		return nil, false, nil, refusal(err)
 	}
+	if x.a.Replays != nil && x.a.Replays.Check(res.Signature, x.conn.Remote, res.Expires, x.a.now()) {
+		return nil, false, nil, &gateway.AuthError{Message: "Access denied: invalid credentials",
+			Reason: "a token first used from another address was replayed"}
+	}
 	caller, err := x.a.IAM.Resolve(ctx, res.AccessKeyID)
 	if err != nil {
 		return nil, false, nil, refusal(err)
@@ -91,6 +100,13 @@ func (x *iamExchange) Step(ctx context.Context, msg []byte) ([]byte, bool, *gate
 		return []byte{}, true, ident, nil
 	}
 	return fmt.Appendf(nil, `{"version":%q,"request-id":%q}`, sigv4.MSKVersion, x.conn.RequestID), true, ident, nil
+}
+
+func (a *IAM) now() time.Time {
+	if a.Verifier.Now != nil {
+		return a.Verifier.Now()
+	}
+	return time.Now()
 }
 
 // refusal turns a verification failure into what the client may know: that

@@ -120,7 +120,7 @@ func newEnv(t *testing.T, lifetime time.Duration) *env {
 			Name:            "iam",
 			Strategy:        brokermap.Ports{BindHost: "127.0.0.1", FirstPort: first, LastPort: first + 2},
 			TLS:             &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-			Auth:            &IAM{Verifier: &sigv4.Verifier{Keys: svc}, IAM: svc, Region: region},
+			Auth:            &IAM{Verifier: &sigv4.Verifier{Keys: svc}, IAM: svc, Region: region, Replays: &Replays{}},
 			SessionLifetime: lifetime,
 		}},
 	})
@@ -260,7 +260,18 @@ type rawConn struct {
 
 func (e *env) dial() *rawConn {
 	e.t.Helper()
-	conn, err := tls.Dial("tcp", e.bootstrap[0], e.clientTLS.Clone())
+	return e.dialFrom("")
+}
+
+// dialFrom connects from a local address of the loopback network
+// ("" for any).
+func (e *env) dialFrom(local string) *rawConn {
+	e.t.Helper()
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	if local != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
+	}
+	conn, err := tls.DialWithDialer(d, "tcp", e.bootstrap[0], e.clientTLS.Clone())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -300,19 +311,26 @@ func (c *rawConn) send(req kmsg.Request) (kmsg.Response, error) {
 // first message.
 func (c *rawConn) authenticate(m sasl.Mechanism) (*kmsg.SASLAuthenticateResponse, error) {
 	c.t.Helper()
+	_, first, err := m.Authenticate(context.Background(), c.conn.RemoteAddr().String())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.authenticateWith(m.Name(), first)
+}
+
+// authenticateWith runs SaslHandshake and SaslAuthenticate with a given
+// first message.
+func (c *rawConn) authenticateWith(mechanism string, first []byte) (*kmsg.SASLAuthenticateResponse, error) {
+	c.t.Helper()
 	hs := kmsg.NewPtrSASLHandshakeRequest()
 	hs.Version = 1
-	hs.Mechanism = m.Name()
+	hs.Mechanism = mechanism
 	resp, err := c.send(hs)
 	if err != nil {
 		return nil, err
 	}
 	if code := resp.(*kmsg.SASLHandshakeResponse).ErrorCode; code != 0 {
 		c.t.Fatalf("SaslHandshake: got error %d; want none", code)
-	}
-	_, first, err := m.Authenticate(context.Background(), c.conn.RemoteAddr().String())
-	if err != nil {
-		c.t.Fatal(err)
 	}
 	auth := kmsg.NewPtrSASLAuthenticateRequest()
 	auth.Version = 2
@@ -424,6 +442,72 @@ func TestExpiredSessionIsClosed(t *testing.T) {
 	}
 	if err := c.waitClosed(); err != nil {
 		t.Errorf("a session past its lifetime: %v; want it closed", err)
+	}
+}
+
+// A token captured from one client and presented from another address is
+// refused; the same token from the same address (the Java client reuses
+// one OAUTHBEARER token for every broker) is not.
+func TestReplayedTokensAreRefused(t *testing.T) {
+	e := newEnv(t, 0)
+	for _, m := range []sasl.Mechanism{iamMechanism(e.alice), bearerMechanism(e.alice)} {
+		t.Run(m.Name(), func(t *testing.T) {
+			_, first, err := m.Authenticate(context.Background(), "127.0.0.1:9098")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cases := []struct {
+				from string
+				ok   bool
+			}{{"127.0.0.1", true}, {"127.0.0.1", true}, {"127.0.0.2", false}, {"127.0.0.1", true}}
+			for i, c := range cases {
+				resp, err := e.dialFrom(c.from).authenticateWith(m.Name(), first)
+				if err != nil {
+					t.Fatalf("use %d from %s: %v", i+1, c.from, err)
+				}
+				if got := resp.ErrorCode == 0; got != c.ok {
+					t.Errorf("use %d from %s: got accepted %v (code %d, %v); want %v", i+1, c.from, got, resp.ErrorCode, resp.ErrorMessage, c.ok)
+				}
+				if !c.ok && (resp.ErrorCode != kerr.SaslAuthenticationFailed.Code || resp.ErrorMessage == nil ||
+					!strings.HasSuffix(*resp.ErrorMessage, "]: Access denied: invalid credentials")) {
+					t.Errorf("replay: got code %d message %v; want SASL_AUTHENTICATION_FAILED \"[id]: Access denied: invalid credentials\"", resp.ErrorCode, resp.ErrorMessage)
+				}
+			}
+		})
+	}
+}
+
+func TestReplaysRemembersUntilExpiry(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	a := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 40000}
+	aOtherPort := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 40001}
+	b := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 40000}
+	sig1, sig2, sig3 := [32]byte{1}, [32]byte{2}, [32]byte{3}
+	r := &Replays{MaxLive: 2}
+	steps := []struct {
+		name string
+		sig  [32]byte
+		from net.Addr
+		exp  time.Time
+		now  time.Time
+		want bool
+	}{
+		{"first use", sig1, a, t0.Add(15 * time.Minute), t0, false},
+		{"same address, another port", sig1, aOtherPort, t0.Add(15 * time.Minute), t0.Add(time.Second), false},
+		{"another address", sig1, b, t0.Add(15 * time.Minute), t0.Add(2 * time.Second), true},
+		{"second token", sig2, b, t0.Add(time.Minute), t0.Add(3 * time.Second), false},
+		{"full: remembered no more", sig3, a, t0.Add(15 * time.Minute), t0.Add(4 * time.Second), false},
+		{"full: so not a replay", sig3, b, t0.Add(15 * time.Minute), t0.Add(5 * time.Second), false},
+		{"expired: a new first use", sig2, a, t0.Add(20 * time.Minute), t0.Add(2 * time.Minute), false},
+		{"expired: now bound to the new address", sig2, b, t0.Add(20 * time.Minute), t0.Add(3 * time.Minute), true},
+	}
+	for _, s := range steps {
+		if got := r.Check(s.sig, s.from, s.exp, s.now); got != s.want {
+			t.Errorf("%s: got replayed %v; want %v", s.name, got, s.want)
+		}
+	}
+	if got := r.Full(); got != 2 {
+		t.Errorf("got Full %d; want 2", got)
 	}
 }
 

@@ -42,6 +42,7 @@ type Daemon struct {
 
 	iam      *iam.Service
 	verifier *sigv4.Verifier    // data-plane signatures (AWS_MSK_IAM, OAUTHBEARER)
+	replays  *authn.Replays     // IAM tokens seen, shared by every IAM listener set
 	acls     *acl.Authorizer    // Kafka ACLs of SCRAM and mTLS principals
 	scram    *scram.Credentials // SCRAM credentials kafkalink keeps
 	gen      authz.Generation   // moves when IAM or a cluster policy changes
@@ -94,6 +95,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 	d.iam, err = iam.NewInDir(st, cfg.StateDir)
 	if err == nil {
 		d.verifier = &sigv4.Verifier{Keys: d.iam}
+		d.replays = &authn.Replays{}
 	}
 	if err == nil {
 		d.acls, err = acl.New(d.ctx, st, o.Logger)
@@ -162,7 +164,7 @@ func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) error {
 		var az gateway.Authorizer = &authz.ACL{ACLs: d.acls, Cluster: cl.Name, Audit: d.audit}
 		switch l.Auth {
 		case config.AuthIAM:
-			ls.Auth = &authn.IAM{Verifier: d.verifier, IAM: d.iam, Region: d.cfg.Region}
+			ls.Auth = &authn.IAM{Verifier: d.verifier, IAM: d.iam, Region: d.cfg.Region, Replays: d.replays}
 			id, err := d.clusterIdentity(ctx, cl)
 			if err != nil {
 				return err

@@ -137,6 +137,9 @@ type Result struct {
 	CredentialExpires time.Time
 	// SessionToken is the security token the request carried, if any.
 	SessionToken string
+	// Signature is the verified signature: it identifies one signed
+	// request, SASL payload or token (for replay detection).
+	Signature [32]byte
 }
 
 // Error codes, as AWS names them.

@@ -208,6 +208,7 @@ func (v *Verifier) check(ctx context.Context, s *signed, now time.Time, canonica
 		SignedAt:          s.signedAt,
 		CredentialExpires: cred.Expires,
 		SessionToken:      s.sessionToken,
+		Signature:         s.signature,
 	}
 	if s.presigned {
 		res.Expires = s.signedAt.Add(s.expires)
