@@ -39,10 +39,27 @@ func (s *aclSession) decide(t kmsg.ACLResourceType, name string, op kmsg.ACLOper
 // Allowed implements gateway.SessionAuthorizer. Creating a topic is
 // allowed by CREATE on the cluster or on the topic, as a broker checks it.
 func (s *aclSession) Allowed(api kmsg.Key, a gateway.Access) bool {
+	d := s.decision(api, a)
+	if d.Allowed && !s.a.Audit.allows() {
+		return true
+	}
+	by := d.Reason
+	if d.Binding != nil {
+		by = d.Binding.String()
+	}
+	s.a.Audit.write(record{principal: s.ident.Principal, info: s.info, api: api,
+		action: a.Op.String(), resource: a.Type.String() + ":" + a.Name, allowed: d.Allowed, by: by})
+	return d.Allowed
+}
+
+// Permitted implements gateway.SessionAuthorizer.
+func (s *aclSession) Permitted(a gateway.Access) bool { return s.decision(-1, a).Allowed }
+
+func (s *aclSession) decision(api kmsg.Key, a gateway.Access) acl.Decision {
 	if api == kmsg.DescribeCluster && a.Type == kmsg.ACLResourceTypeCluster && a.Op == kmsg.ACLOperationDescribe {
 		// A broker answers DescribeCluster to any principal; only MSK's
 		// IAM asks for kafka-cluster:DescribeCluster.
-		return true
+		return acl.Decision{Allowed: true, Reason: "DescribeCluster needs no ACL"}
 	}
 	name := a.Name
 	if a.Type == kmsg.ACLResourceTypeCluster {
@@ -55,14 +72,5 @@ func (s *aclSession) Allowed(api kmsg.Key, a gateway.Access) bool {
 	if !d.Allowed {
 		d = s.decide(a.Type, name, a.Op)
 	}
-	if d.Allowed && !s.a.Audit.allows() {
-		return true
-	}
-	by := d.Reason
-	if d.Binding != nil {
-		by = d.Binding.String()
-	}
-	s.a.Audit.write(record{principal: s.ident.Principal, info: s.info, api: api,
-		action: a.Op.String(), resource: a.Type.String() + ":" + a.Name, allowed: d.Allowed, by: by})
-	return d.Allowed
+	return d
 }

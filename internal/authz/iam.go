@@ -248,10 +248,34 @@ func (s *iamSession) evaluate(action, resource string) policy.Decision {
 // Allowed implements gateway.SessionAuthorizer: the access's action and
 // kafka-cluster:Connect must both be allowed.
 func (s *iamSession) Allowed(api kmsg.Key, a gateway.Access) bool {
+	d, action, resource := s.decision(a)
+	if d.Allowed && !s.a.Audit.allows() {
+		return true
+	}
+	if action == "" {
+		action = "kafka:" + strings.ToLower(a.Op.String())
+	}
+	if resource == "" {
+		resource = s.a.Cluster.resourceARN(a)
+	}
+	s.a.Audit.write(record{principal: s.ident.Principal, info: s.info, api: api, action: action, resource: resource, allowed: d.Allowed, by: d.Reason})
+	return d.Allowed
+}
+
+// Permitted implements gateway.SessionAuthorizer.
+func (s *iamSession) Permitted(a gateway.Access) bool {
+	d, _, _ := s.decision(a)
+	return d.Allowed
+}
+
+// decision is the session's decision on an access, and the action and
+// resource that decided it ("" when no action applies or the resource is
+// the access's own).
+func (s *iamSession) decision(a gateway.Access) (d policy.Decision, action, resource string) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.refresh(context.Background())
-	action, resource := Action(a.Type, a.Op), ""
-	var d policy.Decision
+	action = Action(a.Type, a.Op)
 	switch {
 	case s.revoked != "":
 		d = policy.Decision{Reason: s.revoked}
@@ -269,16 +293,5 @@ func (s *iamSession) Allowed(api kmsg.Key, a gateway.Access) bool {
 			}
 		}
 	}
-	s.mu.Unlock()
-	if d.Allowed && !s.a.Audit.allows() {
-		return true
-	}
-	if action == "" {
-		action = "kafka:" + strings.ToLower(a.Op.String())
-	}
-	if resource == "" {
-		resource = s.a.Cluster.resourceARN(a)
-	}
-	s.a.Audit.write(record{principal: s.ident.Principal, info: s.info, api: api, action: action, resource: resource, allowed: d.Allowed, by: d.Reason})
-	return d.Allowed
+	return d, action, resource
 }

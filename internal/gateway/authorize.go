@@ -54,6 +54,10 @@ type Authorizer interface {
 // implementation.
 type SessionAuthorizer interface {
 	Allowed(api kmsg.Key, a Access) bool
+	// Permitted is the same decision, not audited: it reports what the
+	// principal could do (KIP-430's authorized operations), as a broker's
+	// authorizer does with logIfDenied off.
+	Permitted(a Access) bool
 	// Close releases what the decider holds once the session ends or
 	// re-authenticated.
 	Close()
@@ -74,6 +78,21 @@ type verdict struct {
 	// fix, if set, is applied to the upstream's response (denials merged
 	// in, unauthorized resources filtered out).
 	fix func(kmsg.Response)
+}
+
+// then returns the verdict with f applied to its answer, local or
+// upstream, after what the verdict already does to it.
+func (v verdict) then(f func(kmsg.Response)) verdict {
+	if v.local != nil {
+		f(v.local)
+		return v
+	}
+	if prev := v.fix; prev != nil {
+		v.fix = func(resp kmsg.Response) { prev(resp); f(resp) }
+	} else {
+		v.fix = f
+	}
+	return v
 }
 
 // decider is what an API's authorization function works with.
@@ -101,6 +120,28 @@ func (d *decider) txn(id string, op kmsg.ACLOperation) bool {
 
 func (d *decider) cluster(op kmsg.ACLOperation) bool {
 	return d.allowed(kmsg.ACLResourceTypeCluster, ClusterResource, op)
+}
+
+// operations are the operations KIP-430 reports per resource type, as
+// Apache Kafka's authorizer lists them.
+var operations = map[kmsg.ACLResourceType][]kmsg.ACLOperation{
+	kmsg.ACLResourceTypeTopic: {kmsg.ACLOperationRead, kmsg.ACLOperationWrite, kmsg.ACLOperationCreate, kmsg.ACLOperationDescribe,
+		kmsg.ACLOperationDelete, kmsg.ACLOperationAlter, kmsg.ACLOperationDescribeConfigs, kmsg.ACLOperationAlterConfigs},
+	kmsg.ACLResourceTypeGroup: {kmsg.ACLOperationRead, kmsg.ACLOperationDescribe, kmsg.ACLOperationDelete},
+	kmsg.ACLResourceTypeCluster: {kmsg.ACLOperationCreate, kmsg.ACLOperationClusterAction, kmsg.ACLOperationDescribeConfigs,
+		kmsg.ACLOperationAlterConfigs, kmsg.ACLOperationIdempotentWrite, kmsg.ACLOperationAlter, kmsg.ACLOperationDescribe},
+}
+
+// authorizedOperations is KIP-430's bit field of what the principal may do
+// with a resource: bit n set when operation n is permitted.
+func (d *decider) authorizedOperations(t kmsg.ACLResourceType, name string) int32 {
+	var ops int32
+	for _, op := range operations[t] {
+		if d.az.Permitted(Access{Type: t, Name: name, Op: op}) {
+			ops |= 1 << op
+		}
+	}
+	return ops
 }
 
 // topicName resolves a topic named by id (requests from v13 of Fetch and

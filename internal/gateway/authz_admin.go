@@ -10,7 +10,8 @@ import (
 
 func init() {
 	register(noAuthorization, kmsg.ApiVersions, kmsg.GetTelemetrySubscriptions, kmsg.PushTelemetry)
-	register(clusterOp(kmsg.ACLOperationDescribe), kmsg.DescribeCluster, kmsg.DescribeACLs,
+	register(authorizeDescribeCluster, kmsg.DescribeCluster)
+	register(clusterOp(kmsg.ACLOperationDescribe), kmsg.DescribeACLs,
 		kmsg.DescribeLogDirs, kmsg.ListPartitionReassignments, kmsg.DescribeUserSCRAMCredentials)
 	register(clusterOp(kmsg.ACLOperationAlter), kmsg.ElectLeaders, kmsg.AlterPartitionAssignments, kmsg.UpdateFeatures)
 	register(clusterOp(kmsg.ACLOperationDescribeConfigs), kmsg.DescribeClientQuotas, kmsg.ListConfigResources)
@@ -24,6 +25,18 @@ func init() {
 	register(authorizeAlterConfigs, kmsg.AlterConfigs)
 	register(authorizeIncrementalAlterConfigs, kmsg.IncrementalAlterConfigs)
 	register(authorizeDescribeTopicPartitions, kmsg.DescribeTopicPartitions)
+}
+
+// DescribeCluster reports the cluster's authorized operations (KIP-430)
+// for the client's principal, not for kafkalink's upstream identity.
+func authorizeDescribeCluster(d *decider, r kmsg.Request) verdict {
+	v := clusterOp(kmsg.ACLOperationDescribe)(d, r)
+	if v.local != nil || !r.(*kmsg.DescribeClusterRequest).IncludeClusterAuthorizedOperations {
+		return v
+	}
+	return v.then(func(resp kmsg.Response) {
+		resp.(*kmsg.DescribeClusterResponse).ClusterAuthorizedOperations = d.authorizedOperations(kmsg.ACLResourceTypeCluster, ClusterResource)
+	})
 }
 
 // clusterAlter authorizes an API that needs ALTER on the cluster and
@@ -190,7 +203,7 @@ func authorizeIncrementalAlterConfigs(d *decider, r kmsg.Request) verdict {
 }
 
 // DescribeTopicPartitions, like Metadata, lists only the topics the
-// principal may describe.
+// principal may describe; it always reports their authorized operations.
 func authorizeDescribeTopicPartitions(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.DescribeTopicPartitionsRequest)
 	if len(req.Topics) == 0 {
@@ -199,16 +212,24 @@ func authorizeDescribeTopicPartitions(d *decider, r kmsg.Request) verdict {
 			dr.Topics, _ = split(dr.Topics, func(t *kmsg.DescribeTopicPartitionsResponseTopic) bool {
 				return t.Topic != nil && d.topic(*t.Topic, kmsg.ACLOperationDescribe)
 			})
-			for i := range dr.Topics {
-				dr.Topics[i].AuthorizedOperations = notProvided
-			}
+			reportTopicOperations(d, true, len(dr.Topics), func(i int) (*string, int16, *int32) {
+				t := &dr.Topics[i]
+				return t.Topic, t.ErrorCode, &t.AuthorizedOperations
+			})
 		}}
 	}
-	return topicsOp(d, req, &req.Topics, func(t *kmsg.DescribeTopicPartitionsRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+	v := topicsOp(d, req, &req.Topics, func(t *kmsg.DescribeTopicPartitionsRequestTopic) (string, [16]byte) { return byName(t.Topic) },
 		kmsg.ACLOperationDescribe, func(resp kmsg.Response, _ *kmsg.DescribeTopicPartitionsRequestTopic, dn denial) {
 			dr := resp.(*kmsg.DescribeTopicPartitionsResponse)
 			t := kmsg.NewDescribeTopicPartitionsResponseTopic()
 			t.Topic, t.ErrorCode, t.AuthorizedOperations = kmsg.StringPtr(dn.topic), dn.code, notProvided
 			dr.Topics = append(dr.Topics, t)
 		})
+	return v.then(func(resp kmsg.Response) {
+		dr := resp.(*kmsg.DescribeTopicPartitionsResponse)
+		reportTopicOperations(d, true, len(dr.Topics), func(i int) (*string, int16, *int32) {
+			t := &dr.Topics[i]
+			return t.Topic, t.ErrorCode, &t.AuthorizedOperations
+		})
+	})
 }

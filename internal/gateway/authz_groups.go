@@ -219,22 +219,49 @@ func groupList(d *decider, req kmsg.Request, groups *[]string, op kmsg.ACLOperat
 
 func authorizeDescribeGroups(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.DescribeGroupsRequest)
+	include := req.IncludeAuthorizedOperations
 	return groupList(d, req, &req.Groups, kmsg.ACLOperationDescribe, func(resp kmsg.Response, group string) {
 		dr := resp.(*kmsg.DescribeGroupsResponse)
 		g := kmsg.NewDescribeGroupsResponseGroup()
 		g.Group, g.ErrorCode, g.AuthorizedOperations = group, kerr.GroupAuthorizationFailed.Code, notProvided
 		dr.Groups = append(dr.Groups, g)
+	}).then(func(resp kmsg.Response) {
+		dr := resp.(*kmsg.DescribeGroupsResponse)
+		reportGroupOperations(d, include, len(dr.Groups), func(i int) (string, int16, *int32) {
+			g := &dr.Groups[i]
+			return g.Group, g.ErrorCode, &g.AuthorizedOperations
+		})
 	})
 }
 
 func authorizeConsumerGroupDescribe(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.ConsumerGroupDescribeRequest)
+	include := req.IncludeAuthorizedOperations
 	return groupList(d, req, &req.Groups, kmsg.ACLOperationDescribe, func(resp kmsg.Response, group string) {
 		dr := resp.(*kmsg.ConsumerGroupDescribeResponse)
 		g := kmsg.NewConsumerGroupDescribeResponseGroup()
 		g.Group, g.ErrorCode, g.AuthorizedOperations = group, kerr.GroupAuthorizationFailed.Code, notProvided
 		dr.Groups = append(dr.Groups, g)
+	}).then(func(resp kmsg.Response) {
+		dr := resp.(*kmsg.ConsumerGroupDescribeResponse)
+		reportGroupOperations(d, include, len(dr.Groups), func(i int) (string, int16, *int32) {
+			g := &dr.Groups[i]
+			return g.Group, g.ErrorCode, &g.AuthorizedOperations
+		})
 	})
+}
+
+// reportGroupOperations sets the authorized operations (KIP-430) of n
+// groups of a response for the client's principal, as reportTopicOperations
+// does for topics.
+func reportGroupOperations(d *decider, include bool, n int, group func(i int) (string, int16, *int32)) {
+	for i := range n {
+		name, code, ops := group(i)
+		*ops = notProvided
+		if include && code != kerr.GroupAuthorizationFailed.Code {
+			*ops = d.authorizedOperations(kmsg.ACLResourceTypeGroup, name)
+		}
+	}
 }
 
 func authorizeDeleteGroups(d *decider, r kmsg.Request) verdict {

@@ -1780,6 +1780,12 @@ func (s mxSession) Allowed(api kmsg.Key, a Access) bool {
 	return s.z.all[s.principal] || s.z.grants[s.principal][a]
 }
 
+func (s mxSession) Permitted(a Access) bool {
+	s.z.mu.Lock()
+	defer s.z.mu.Unlock()
+	return s.z.all[s.principal] || s.z.grants[s.principal][a]
+}
+
 func (mxSession) Close() {}
 
 // mxAuthenticator is SASL/PLAIN that takes any password: the user name is

@@ -13,9 +13,9 @@ import (
 // for each it may not describe, and those never reach the upstream. A
 // topic that does not exist is auto-created only when the principal may
 // CREATE it; otherwise the answer is TOPIC_AUTHORIZATION_FAILED, as a
-// broker gives. Authorized operations (KIP-430) are what the upstream
-// computed for kafkalink's own principal, so they are reported as not
-// provided.
+// broker gives. Authorized operations (KIP-430), which the upstream
+// computed for kafkalink's own principal, are computed again for the
+// client's.
 
 func init() {
 	register(authorizeMetadata, kmsg.Metadata)
@@ -33,7 +33,7 @@ func authorizeMetadata(d *decider, r kmsg.Request) verdict {
 			mr.Topics, _ = split(mr.Topics, func(t *kmsg.MetadataResponseTopic) bool {
 				return t.Topic != nil && d.topic(*t.Topic, kmsg.ACLOperationDescribe)
 			})
-			hideAuthorizedOperations(mr)
+			reportAuthorizedOperations(d, req, mr)
 		}}
 	}
 	var denied []denial
@@ -77,7 +77,7 @@ func authorizeMetadata(d *decider, r kmsg.Request) verdict {
 			}
 			mr.Topics = append(mr.Topics, rt)
 		}
-		hideAuthorizedOperations(mr)
+		reportAuthorizedOperations(d, req, mr)
 	}
 	if len(kept) == 0 && req.Version == 0 {
 		// v0 cannot ask for no topics (empty means all).
@@ -88,12 +88,32 @@ func authorizeMetadata(d *decider, r kmsg.Request) verdict {
 	return verdict{changed: len(denied) > 0 || len(uncreatable) > 0, fix: merge}
 }
 
-func hideAuthorizedOperations(mr *kmsg.MetadataResponse) {
+// reportAuthorizedOperations sets the authorized operations of a Metadata
+// response for the client's principal: where the request asked for them,
+// else KIP-430's "not provided".
+func reportAuthorizedOperations(d *decider, req *kmsg.MetadataRequest, mr *kmsg.MetadataResponse) {
 	if mr.Version < 8 {
 		return
 	}
 	mr.AuthorizedOperations = notProvided
-	for i := range mr.Topics {
-		mr.Topics[i].AuthorizedOperations = notProvided
+	if req.IncludeClusterAuthorizedOperations && mr.Version <= 10 {
+		mr.AuthorizedOperations = d.authorizedOperations(kmsg.ACLResourceTypeCluster, ClusterResource)
+	}
+	reportTopicOperations(d, req.IncludeTopicAuthorizedOperations, len(mr.Topics), func(i int) (*string, int16, *int32) {
+		t := &mr.Topics[i]
+		return t.Topic, t.ErrorCode, &t.AuthorizedOperations
+	})
+}
+
+// reportTopicOperations sets the authorized operations of n topics of a
+// response (topic i's name, error code and field): computed for the topics
+// the principal was not refused when include is set, else not provided.
+func reportTopicOperations(d *decider, include bool, n int, topic func(i int) (*string, int16, *int32)) {
+	for i := range n {
+		name, code, ops := topic(i)
+		*ops = notProvided
+		if include && name != nil && code != kerr.TopicAuthorizationFailed.Code {
+			*ops = d.authorizedOperations(kmsg.ACLResourceTypeTopic, *name)
+		}
 	}
 }
