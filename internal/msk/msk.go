@@ -1,0 +1,485 @@
+// Package msk is kafkalink's MSK control plane: the clusters kafkalink
+// fronts as MSK describes them (ARN, state, client authentication, zones,
+// multi-VPC connectivity, currentVersion), their cluster policies, and the
+// managed VPC connections client accounts open into them. Every operation
+// is authorized by the policy engine with the caller's identity policies
+// and, for a cluster's resources, the cluster policy (cross-account calls
+// need both). What the records ask for is realized elsewhere: the daemon
+// watches the store and opens or closes endpoints.
+package msk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kafkalink/kafkalink/internal/authz"
+	"github.com/kafkalink/kafkalink/internal/iam"
+	"github.com/kafkalink/kafkalink/internal/policy"
+	"github.com/kafkalink/kafkalink/internal/store"
+)
+
+// Scheme is a client authentication scheme as VPC connections name it.
+type Scheme string
+
+// The schemes multi-VPC connectivity supports.
+const (
+	SchemeIAM   Scheme = "SASL_IAM"
+	SchemeSCRAM Scheme = "SASL_SCRAM"
+	SchemeTLS   Scheme = "TLS"
+)
+
+// Schemes lists the schemes in MSK's order.
+var Schemes = []Scheme{SchemeIAM, SchemeSCRAM, SchemeTLS}
+
+// Cluster states and VPC connection states, as MSK names them.
+const (
+	StateActive    = "ACTIVE"
+	StateUpdating  = "UPDATING"
+	StateCreating  = "CREATING"
+	StateAvailable = "AVAILABLE"
+	StateRejected  = "REJECTED"
+	StateDeleting  = "DELETING"
+	StateFailed    = "FAILED"
+)
+
+// ClientAuth is which client authentication a cluster offers.
+type ClientAuth struct {
+	IAM, SCRAM, TLS, Unauthenticated bool
+}
+
+// Has reports whether the cluster offers a scheme.
+func (a ClientAuth) Has(s Scheme) bool {
+	switch s {
+	case SchemeIAM:
+		return a.IAM
+	case SchemeSCRAM:
+		return a.SCRAM
+	case SchemeTLS:
+		return a.TLS
+	}
+	return false
+}
+
+// Spec is what the configuration says of a provisioned cluster.
+type Spec struct {
+	Identity       authz.Cluster
+	KafkaVersion   string
+	Brokers        int
+	Auth           ClientAuth
+	ACLsInForce    bool // allow.everyone.if.no.acl.found is false
+	Subnets        []string
+	SecurityGroups []string
+	ZoneIDs        []string // the AZ ids of Subnets
+	// Bootstrap returns the bootstrap string of the cluster's own listener
+	// set for a scheme ("PLAINTEXT" for unauthenticated), "" if none.
+	Bootstrap func(scheme string) string
+}
+
+// Cluster is a cluster's record: its spec and what the control plane
+// changes.
+type Cluster struct {
+	Spec            `json:"-"`
+	State           string            `json:"state"`
+	Created         time.Time         `json:"created"`
+	CurrentVersion  string            `json:"currentVersion"`
+	VpcConnectivity map[Scheme]bool   `json:"vpcConnectivity,omitempty"`
+	Tags            map[string]string `json:"tags,omitempty"`
+}
+
+// VpcConnection is a client account's managed VPC connection.
+type VpcConnection struct {
+	ARN            string            `json:"arn"`
+	ID             string            `json:"id"`
+	Owner          string            `json:"owner"` // the client account
+	ClusterARN     string            `json:"clusterArn"`
+	Cluster        string            `json:"cluster"`
+	Auth           Scheme            `json:"authentication"`
+	VpcID          string            `json:"vpcId"`
+	Subnets        []string          `json:"subnets"`
+	SecurityGroups []string          `json:"securityGroups"`
+	State          string            `json:"state"`
+	Created        time.Time         `json:"created"`
+	Tags           map[string]string `json:"tags,omitempty"`
+	// Bootstrap is the endpoint's bootstrap string once it is open.
+	Bootstrap string `json:"bootstrap,omitempty"`
+	Reason    string `json:"reason,omitempty"` // why it FAILED
+}
+
+// Subnet is what MSK needs to know of a client subnet.
+type Subnet struct {
+	ID, VpcID, ZoneID string
+}
+
+// Network looks up a client account's networks (EC2).
+type Network interface {
+	// Subnet returns an account's subnet, or an error wrapping
+	// ErrNotFound.
+	Subnet(ctx context.Context, account, id string) (Subnet, error)
+	// SecurityGroupVpc returns the VPC of an account's security group,
+	// or an error wrapping ErrNotFound.
+	SecurityGroupVpc(ctx context.Context, account, id string) (string, error)
+	// VpcExists returns an error wrapping ErrNotFound if the account has
+	// no such VPC.
+	VpcExists(ctx context.Context, account, id string) error
+}
+
+// ErrNotFound is wrapped by Network lookups of what does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Error is an MSK API error: its HTTP status, its name and message.
+type Error struct {
+	Status    int
+	Code      string
+	Message   string
+	Parameter string // invalidParameter, when one parameter is at fault
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func badRequest(param, format string, a ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: fmt.Sprintf(format, a...), Parameter: param}
+}
+
+func notFound(param, format string, a ...any) *Error {
+	return &Error{Status: http.StatusNotFound, Code: "NotFoundException", Message: fmt.Sprintf(format, a...), Parameter: param}
+}
+
+func conflict(format string, a ...any) *Error {
+	return &Error{Status: http.StatusConflict, Code: "ConflictException", Message: fmt.Sprintf(format, a...)}
+}
+
+// Service is the MSK control plane of one region.
+type Service struct {
+	st     store.Store
+	iam    *iam.Service
+	net    Network
+	region string
+	now    func() time.Time
+
+	mu       sync.Mutex
+	clusters map[string]Spec // by name
+}
+
+// New returns the control plane of a region.
+func New(st store.Store, svc *iam.Service, network Network, region string, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{st: st, iam: svc, net: network, region: region, now: now, clusters: map[string]Spec{}}
+}
+
+// Region is the service's region.
+func (s *Service) Region() string { return s.region }
+
+const (
+	clusterPrefix = "msk/clusters/"
+	vpcConnPrefix = "msk/vpc-connections/"
+)
+
+// VpcConnectionPrefix is where the store keeps VPC connections (for
+// watchers that realize them).
+const VpcConnectionPrefix = vpcConnPrefix
+
+// ClusterPrefix is where the store keeps cluster records.
+const ClusterPrefix = clusterPrefix
+
+// Register makes a configured cluster known; its record (state,
+// connectivity, version) is created ACTIVE the first time.
+func (s *Service) Register(ctx context.Context, spec Spec) error {
+	s.mu.Lock()
+	s.clusters[spec.Identity.Name] = spec
+	s.mu.Unlock()
+	rec := Cluster{State: StateActive, Created: s.now().UTC(), CurrentVersion: newVersion()}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if _, _, _, err := s.st.CompareAndSwap(ctx, clusterPrefix+spec.Identity.Name, b, 0); err != nil {
+		return fmt.Errorf("msk: register %s: %w", spec.Identity.Name, err)
+	}
+	return nil
+}
+
+// newVersion is a fresh currentVersion, in MSK's shape (14 upper-case
+// letters and digits).
+func newVersion() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	id := uuid.New()
+	b := make([]byte, 14)
+	for i := range b {
+		b[i] = alphabet[int(id[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// cluster loads a cluster by ARN, with its record's revision.
+func (s *Service) cluster(ctx context.Context, arn string) (Cluster, int64, error) {
+	name, id, ok := parseClusterARN(arn)
+	s.mu.Lock()
+	spec, known := s.clusters[name]
+	s.mu.Unlock()
+	if !ok {
+		return Cluster{}, 0, badRequest("clusterArn", "The cluster ARN %q is not valid.", arn)
+	}
+	if !known || spec.Identity.UUID != id || spec.Identity.ARN() != arn {
+		return Cluster{}, 0, notFound("clusterArn", "The cluster %s does not exist.", arn)
+	}
+	kv, found, err := s.st.Get(ctx, clusterPrefix+name)
+	if err != nil {
+		return Cluster{}, 0, err
+	}
+	var c Cluster
+	if found {
+		if err := json.Unmarshal(kv.Value, &c); err != nil {
+			return Cluster{}, 0, fmt.Errorf("msk: cluster %s: %w", name, err)
+		}
+	}
+	c.Spec = spec
+	return c, kv.ModRevision, nil
+}
+
+// parseClusterARN splits arn:aws:kafka:<region>:<acct>:cluster/<name>/<uuid>.
+func parseClusterARN(arn string) (name, id string, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "kafka" {
+		return "", "", false
+	}
+	res := strings.Split(parts[5], "/")
+	if len(res) != 3 || res[0] != "cluster" || res[1] == "" || res[2] == "" {
+		return "", "", false
+	}
+	return res[1], res[2], true
+}
+
+// Clusters lists every registered cluster's record, by name.
+func (s *Service) Clusters(ctx context.Context) ([]Cluster, error) {
+	s.mu.Lock()
+	var arns []string
+	for _, spec := range s.clusters {
+		arns = append(arns, spec.Identity.ARN())
+	}
+	s.mu.Unlock()
+	sort.Strings(arns)
+	var out []Cluster
+	for _, arn := range arns {
+		c, _, err := s.cluster(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Identity.Name < out[j].Identity.Name })
+	return out, nil
+}
+
+// authorize decides a call on a cluster's resource: the caller's identity
+// policies and the cluster policy (cross-account calls need both).
+func (s *Service) authorize(ctx context.Context, caller iam.Caller, action string, c Cluster) error {
+	var rp *policy.Named
+	cp, ok, err := authz.GetClusterPolicy(ctx, s.st, c.Identity.Name)
+	if err != nil {
+		return err
+	}
+	if ok {
+		p, err := policy.Parse(cp.Policy, policy.Resource)
+		if err == nil {
+			rp = &policy.Named{Name: "cluster policy of " + c.Identity.Name, Policy: p}
+		}
+	}
+	return s.decide(ctx, caller, action, c.Identity.ARN(), c.Identity.Account, rp)
+}
+
+// decide authorizes action on resource, answering MSK's ForbiddenException.
+func (s *Service) decide(ctx context.Context, caller iam.Caller, action, resource, account string, rp *policy.Named) error {
+	d, err := s.iam.Authorize(ctx, caller, action, resource, account, rp, nil)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return &Error{Status: http.StatusForbidden, Code: "ForbiddenException",
+			Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", caller.Principal.ARN, action, resource)}
+	}
+	return nil
+}
+
+// DescribeCluster returns a cluster the caller may describe.
+func (s *Service) DescribeCluster(ctx context.Context, caller iam.Caller, arn, action string) (Cluster, error) {
+	c, _, err := s.cluster(ctx, arn)
+	if err != nil {
+		return Cluster{}, err
+	}
+	return c, s.authorize(ctx, caller, action, c)
+}
+
+// ListClusters lists the caller's account's clusters whose names start
+// with nameFilter.
+func (s *Service) ListClusters(ctx context.Context, caller iam.Caller, nameFilter string) ([]Cluster, error) {
+	if err := s.decide(ctx, caller, "kafka:ListClustersV2", "*", caller.Principal.Account, nil); err != nil {
+		return nil, err
+	}
+	all, err := s.Clusters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Cluster
+	for _, c := range all {
+		if c.Identity.Account == caller.Principal.Account && strings.HasPrefix(c.Identity.Name, nameFilter) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Bootstrap are a cluster's bootstrap strings, by GetBootstrapBrokers
+// field.
+type Bootstrap map[string]string
+
+// GetBootstrapBrokers returns the cluster's own bootstrap strings and the
+// caller's VPC connections' ones.
+func (s *Service) GetBootstrapBrokers(ctx context.Context, caller iam.Caller, arn string) (Bootstrap, error) {
+	c, err := s.DescribeCluster(ctx, caller, arn, "kafka:GetBootstrapBrokers")
+	if err != nil {
+		return nil, err
+	}
+	out := Bootstrap{}
+	if c.Spec.Bootstrap != nil && caller.Principal.Account == c.Identity.Account {
+		for field, scheme := range map[string]string{
+			"bootstrapBrokerString": "PLAINTEXT", "bootstrapBrokerStringTls": string(SchemeTLS),
+			"bootstrapBrokerStringSaslScram": string(SchemeSCRAM), "bootstrapBrokerStringSaslIam": string(SchemeIAM),
+		} {
+			if b := c.Spec.Bootstrap(scheme); b != "" {
+				out[field] = b
+			}
+		}
+	}
+	conns, err := s.vpcConnections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	field := map[Scheme]string{SchemeIAM: "bootstrapBrokerStringVpcConnectivitySaslIam",
+		SchemeSCRAM: "bootstrapBrokerStringVpcConnectivitySaslScram", SchemeTLS: "bootstrapBrokerStringVpcConnectivityTls"}
+	for _, vc := range conns {
+		if vc.ClusterARN != arn || vc.Owner != caller.Principal.Account || vc.State != StateAvailable || vc.Bootstrap == "" {
+			continue
+		}
+		if cur := out[field[vc.Auth]]; cur != "" {
+			out[field[vc.Auth]] = cur + "," + vc.Bootstrap
+		} else {
+			out[field[vc.Auth]] = vc.Bootstrap
+		}
+	}
+	return out, nil
+}
+
+// UpdateConnectivity turns multi-VPC connectivity on or off per scheme.
+// The cluster's currentVersion must be given; MSK's rules apply: only
+// schemes the cluster authenticates, never for an unauthenticated-only
+// cluster, SCRAM and TLS only with ACLs in force.
+func (s *Service) UpdateConnectivity(ctx context.Context, caller iam.Caller, arn, currentVersion string, want map[Scheme]bool) (Cluster, error) {
+	c, rev, err := s.cluster(ctx, arn)
+	if err != nil {
+		return Cluster{}, err
+	}
+	if err := s.authorize(ctx, caller, "kafka:UpdateConnectivity", c); err != nil {
+		return Cluster{}, err
+	}
+	if c.State != StateActive {
+		return Cluster{}, badRequest("", "The cluster is in the %s state; it must be ACTIVE to update connectivity.", c.State)
+	}
+	if currentVersion != c.CurrentVersion {
+		return Cluster{}, badRequest("currentVersion", "The provided cluster version %q is not the current version of the cluster.", currentVersion)
+	}
+	for _, sc := range Schemes {
+		if !want[sc] {
+			continue
+		}
+		if !c.Auth.IAM && !c.Auth.SCRAM && !c.Auth.TLS {
+			return Cluster{}, badRequest("connectivityInfo", "Multi-VPC private connectivity can't be turned on for an unauthenticated cluster.")
+		}
+		if !c.Auth.Has(sc) {
+			return Cluster{}, badRequest("connectivityInfo", "Multi-VPC private connectivity for %s needs %s client authentication on the cluster.", sc, sc)
+		}
+		if sc != SchemeIAM && !c.ACLsInForce {
+			return Cluster{}, badRequest("connectivityInfo", "Multi-VPC private connectivity for %s needs Apache Kafka ACLs in force: set allow.everyone.if.no.acl.found to false.", sc)
+		}
+	}
+	c.VpcConnectivity = map[Scheme]bool{}
+	for _, sc := range Schemes {
+		if want[sc] {
+			c.VpcConnectivity[sc] = true
+		}
+	}
+	c.CurrentVersion = newVersion()
+	return c, s.putCluster(ctx, c, rev)
+}
+
+func (s *Service) putCluster(ctx context.Context, c Cluster, rev int64) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	_, ok, _, err := s.st.CompareAndSwap(ctx, clusterPrefix+c.Identity.Name, b, rev)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return conflict("The cluster changed while the request was processed; retry.")
+	}
+	return nil
+}
+
+// PutClusterPolicy attaches or replaces a cluster's policy.
+func (s *Service) PutClusterPolicy(ctx context.Context, caller iam.Caller, arn, doc, currentVersion string) (string, error) {
+	c, _, err := s.cluster(ctx, arn)
+	if err != nil {
+		return "", err
+	}
+	if err := s.authorize(ctx, caller, "kafka:PutClusterPolicy", c); err != nil {
+		return "", err
+	}
+	v, err := authz.PutClusterPolicy(ctx, s.st, c.Identity.Name, doc, currentVersion)
+	switch {
+	case errors.Is(err, authz.ErrInvalidPolicy):
+		return "", badRequest("policy", "%s", strings.TrimPrefix(err.Error(), authz.ErrInvalidPolicy.Error()+": "))
+	case errors.Is(err, authz.ErrStaleVersion):
+		return "", badRequest("currentVersion", "The provided policy version %q is not the current version of the cluster policy.", currentVersion)
+	}
+	return v, err
+}
+
+// GetClusterPolicy returns a cluster's policy.
+func (s *Service) GetClusterPolicy(ctx context.Context, caller iam.Caller, arn string) (authz.ClusterPolicy, error) {
+	c, _, err := s.cluster(ctx, arn)
+	if err != nil {
+		return authz.ClusterPolicy{}, err
+	}
+	if err := s.authorize(ctx, caller, "kafka:GetClusterPolicy", c); err != nil {
+		return authz.ClusterPolicy{}, err
+	}
+	p, ok, err := authz.GetClusterPolicy(ctx, s.st, c.Identity.Name)
+	if err == nil && !ok {
+		err = notFound("clusterArn", "The cluster %s has no cluster policy.", arn)
+	}
+	return p, err
+}
+
+// DeleteClusterPolicy removes a cluster's policy.
+func (s *Service) DeleteClusterPolicy(ctx context.Context, caller iam.Caller, arn string) error {
+	c, _, err := s.cluster(ctx, arn)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, caller, "kafka:DeleteClusterPolicy", c); err != nil {
+		return err
+	}
+	return authz.DeleteClusterPolicy(ctx, s.st, c.Identity.Name)
+}
