@@ -236,6 +236,9 @@ func (s *iamSession) evaluate(action, resource string) policy.Decision {
 		"aws:SecureTransport": {"true"},
 		"aws:SourceIp":        {hostOf(s.info.Remote)},
 	}
+	for k, v := range s.info.Context { // aws:SourceVpc, aws:SourceVpce of VPC connection endpoints
+		ctx[k] = []string{v}
+	}
 	if !s.caller.Issued.IsZero() && s.caller.Temporary {
 		ctx["aws:TokenIssueTime"] = []string{s.caller.Issued.UTC().Format(time.RFC3339)}
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/sigv4"
 )
@@ -57,8 +58,16 @@ type Server struct {
 	services map[string]service
 }
 
+// Option configures a Server.
+type Option func(*Server)
+
+// WithEC2 serves ec2 (VPCs, subnets, security groups) from svc.
+func WithEC2(svc *ec2.Service) Option {
+	return func(s *Server) { s.services["ec2"] = &ec2Service{iam: s.iam, ec2: svc, log: s.log} }
+}
+
 // New returns the front door for an IAM service in region.
-func New(svc *iam.Service, region string, log *slog.Logger) *Server {
+func New(svc *iam.Service, region string, log *slog.Logger, opts ...Option) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -66,6 +75,9 @@ func New(svc *iam.Service, region string, log *slog.Logger) *Server {
 	s.services = map[string]service{
 		"sts": &stsService{iam: svc, region: region},
 		"iam": &iamService{iam: svc},
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	return s
 }
@@ -109,6 +121,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, c, svc, err)
 		return
 	}
+	c.Form = url.Values{}
 	if err := r.ParseForm(); err == nil {
 		c.Form = r.Form
 	}

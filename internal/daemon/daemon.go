@@ -5,6 +5,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,10 @@ import (
 	"github.com/kafkalink/kafkalink/internal/acl"
 	"github.com/kafkalink/kafkalink/internal/authn"
 	"github.com/kafkalink/kafkalink/internal/authz"
+	"github.com/kafkalink/kafkalink/internal/brokermap"
+	"github.com/kafkalink/kafkalink/internal/ec2"
+	"github.com/kafkalink/kafkalink/internal/msk"
+	"github.com/kafkalink/kafkalink/internal/netdriver"
 	"github.com/kafkalink/kafkalink/internal/sigv4"
 
 	"github.com/google/uuid"
@@ -47,7 +52,10 @@ type Daemon struct {
 	scram    *scram.Credentials // SCRAM credentials kafkalink keeps
 	gen      authz.Generation   // moves when IAM or a cluster policy changes
 	audit    *authz.Audit
-	ctx      context.Context // ends with Close
+	ec2      *ec2.Service        // VPCs, subnets and security groups
+	msk      *msk.Service        // MSK clusters and VPC connections
+	netdrv   *netdriver.Loopback // where VPC addresses live on this machine
+	ctx      context.Context     // ends with Close
 	cancel   context.CancelFunc
 	api      *http.Server
 	apiAddr  string // the front door's address, "" when there is none
@@ -108,18 +116,25 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		d.Close()
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
+	region := cfg.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	if d.ec2, err = ec2.New(st, region, nil, nil); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	d.msk = msk.New(st, d.iam, ec2Network{d.ec2}, region, nil)
+	d.netdrv = &netdriver.Loopback{Store: st}
 	if cfg.APIListen != "" {
 		ln, err := net.Listen("tcp", cfg.APIListen)
 		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("daemon: api: %w", err)
 		}
-		region := cfg.Region
-		if region == "" {
-			region = "us-east-1"
-		}
 		d.apiAddr = ln.Addr().String()
-		d.api = &http.Server{Handler: controlplane.New(d.iam, region, o.Logger), ReadHeaderTimeout: 10 * time.Second}
+		front := controlplane.New(d.iam, region, o.Logger, controlplane.WithEC2(d.ec2), controlplane.WithKafka(d.msk))
+		d.api = &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
 		go d.api.Serve(ln)
 	}
 	if err := d.ensureAccounts(ctx); err != nil {
@@ -131,7 +146,12 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 			d.Close()
 			return nil, fmt.Errorf("daemon: %w", err)
 		}
+		if err := d.registerMSK(ctx, cl); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("daemon: %w", err)
+		}
 	}
+	go d.realizeVpcConnections(d.ctx)
 	return d, nil
 }
 
@@ -160,29 +180,40 @@ func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) error {
 		if err != nil {
 			return fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err)
 		}
-		ls := gateway.ListenerSetConfig{Name: l.Name, Strategy: strat, TLS: tc, SessionLifetime: l.SessionLifetime}
-		var az gateway.Authorizer = &authz.ACL{ACLs: d.acls, Cluster: cl.Name, Audit: d.audit}
-		switch l.Auth {
-		case config.AuthIAM:
-			ls.Auth = &authn.IAM{Verifier: d.verifier, IAM: d.iam, Region: d.cfg.Region, Replays: d.replays}
-			id, err := d.clusterIdentity(ctx, cl)
-			if err != nil {
-				return err
-			}
-			az = &authz.IAM{IAM: d.iam, Store: d.store, Cluster: id, Gen: &d.gen, Audit: d.audit}
-		case config.AuthSCRAM:
-			ls.Auth = &authn.SCRAM{Credentials: d.scram}
-		case config.AuthMTLS:
-			ls.Auth = &authn.Certificate{Mapping: l.Principal}
-		}
-		if l.Authorizes() {
-			ls.Authorizer, ls.LocalHandlers = az, d.localHandlers(cl.Name)
+		ls, err := d.listenerSet(ctx, cl, l, l.Name, strat, tc)
+		if err != nil {
+			return err
 		}
 		gc.ListenerSets = append(gc.ListenerSets, ls)
 	}
 	d.acls.SetAllowEveryoneIfNoACL(cl.Name, cl.AllowEveryoneIfNoACLFound)
 	d.acls.SetSuperUsers(cl.Name, cl.SuperUsers)
 	return d.gw.AddCluster(ctx, gc)
+}
+
+// listenerSet is the gateway's listener set for one of a cluster's
+// listeners (or an endpoint that authenticates as it does): its
+// authentication and authorization.
+func (d *Daemon) listenerSet(ctx context.Context, cl config.Cluster, l config.ListenerSet, name string, strat brokermap.Strategy, tc *tls.Config) (gateway.ListenerSetConfig, error) {
+	ls := gateway.ListenerSetConfig{Name: name, Strategy: strat, TLS: tc, SessionLifetime: l.SessionLifetime}
+	var az gateway.Authorizer = &authz.ACL{ACLs: d.acls, Cluster: cl.Name, Audit: d.audit}
+	switch l.Auth {
+	case config.AuthIAM:
+		ls.Auth = &authn.IAM{Verifier: d.verifier, IAM: d.iam, Region: d.cfg.Region, Replays: d.replays}
+		id, err := d.clusterIdentity(ctx, cl)
+		if err != nil {
+			return ls, err
+		}
+		az = &authz.IAM{IAM: d.iam, Store: d.store, Cluster: id, Gen: &d.gen, Audit: d.audit}
+	case config.AuthSCRAM:
+		ls.Auth = &authn.SCRAM{Credentials: d.scram}
+	case config.AuthMTLS:
+		ls.Auth = &authn.Certificate{Mapping: l.Principal}
+	}
+	if l.Authorizes() {
+		ls.Authorizer, ls.LocalHandlers = az, d.localHandlers(cl.Name)
+	}
+	return ls, nil
 }
 
 // localHandlers are the Kafka APIs the gateway answers itself for a

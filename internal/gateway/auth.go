@@ -75,6 +75,12 @@ type ConnInfo struct {
 	// RequestID identifies this authentication in the client's error and
 	// in the log.
 	RequestID string
+	// Context holds the listener set's extra facts about its sessions
+	// (ListenerSetConfig.Context), e.g. "aws:SourceVpc": "vpc-…",
+	// "aws:SourceVpce": "vpce-…", "kafkalink:VpcConnection": an ARN; nil
+	// when the set declares none. Authorizers may use them as condition
+	// keys. Each connection has its own copy.
+	Context map[string]string
 }
 
 // authState is a session's authentication: who the client is, until when,

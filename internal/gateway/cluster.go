@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"sort"
@@ -166,6 +167,18 @@ type listenerSet struct {
 	// sessions; local are the APIs the gateway then answers itself.
 	authorizer Authorizer
 	local      map[kmsg.Key]LocalHandler
+	// admit, if set, decides whether an accepted connection may proceed;
+	// context is copied into every connection's ConnInfo.
+	admit   func(remote, local net.Addr) error
+	context map[string]string
+
+	// conns are the set's live client connections (as accepted, under any
+	// TLS), from admission until their session ends; removed is set once
+	// the set is removed and its connections closed. Guarded by connMu,
+	// not by the cluster's mutex.
+	connMu  sync.Mutex
+	conns   map[net.Conn]struct{}
+	removed bool
 
 	slots     map[int32]int          // live brokers with an address here
 	listeners map[int32]net.Listener // per-broker strategies
@@ -186,6 +199,7 @@ func newListenerSet(c *cluster, cfg ListenerSetConfig) *listenerSet {
 	s := &listenerSet{
 		c: c, name: cfg.Name, strat: cfg.Strategy, tls: cfg.TLS, api: c.gw.api,
 		auth: cfg.Auth, lifetime: cfg.SessionLifetime,
+		admit: cfg.Admit, context: maps.Clone(cfg.Context), conns: map[net.Conn]struct{}{},
 		slots: map[int32]int{}, listeners: map[int32]net.Listener{}, errs: map[int32]string{},
 	}
 	if cfg.Auth != nil && len(cfg.Auth.Mechanisms()) > 0 {
@@ -334,6 +348,19 @@ const handshakeTimeout = 10 * time.Second
 func (s *listenerSet) handle(conn net.Conn, id int32) {
 	g := s.c.gw
 	log := g.log.With("cluster", s.c.cfg.Name, "listener", s.name, "client", conn.RemoteAddr().String())
+	if s.admit != nil {
+		if err := s.admit(conn.RemoteAddr(), conn.LocalAddr()); err != nil {
+			log.Info("connection refused by the listener set's admission rule", "reason", err.Error())
+			conn.Close()
+			return
+		}
+	}
+	if !s.track(conn) {
+		log.Info("listener set removed; connection closed")
+		conn.Close()
+		return
+	}
+	defer s.untrack(conn)
 	ctx, cancel := context.WithTimeout(g.ctx, handshakeTimeout)
 	defer cancel()
 	if s.tls != nil {
@@ -387,7 +414,8 @@ func (s *listenerSet) handle(conn net.Conn, id int32) {
 func (s *listenerSet) authenticate(ctx context.Context, conn net.Conn, cr *bufio.Reader, id int32) (*authState, error) {
 	as := &authState{
 		a: s.auth, lifetime: s.lifetime, now: time.Now,
-		info: ConnInfo{Cluster: s.c.cfg.Name, Listener: s.name, Broker: id, Remote: conn.RemoteAddr(), RequestID: newRequestID()},
+		info: ConnInfo{Cluster: s.c.cfg.Name, Listener: s.name, Broker: id, Remote: conn.RemoteAddr(), RequestID: newRequestID(),
+			Context: maps.Clone(s.context)},
 	}
 	if ep, ok := s.view.Load().endpoints[id]; ok {
 		as.info.Host = ep.Host

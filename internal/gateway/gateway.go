@@ -84,6 +84,20 @@ type ListenerSetConfig struct {
 	// LocalHandlers are APIs the gateway answers itself on a listener set
 	// with an Authorizer, once the request is authorized.
 	LocalHandlers map[kmsg.Key]LocalHandler
+	// Admit, if set, is asked about every accepted connection before
+	// anything else happens on it (before TLS): remote is the client's
+	// address, local the listener's. A non-nil error closes the connection
+	// at once and is logged (at Info) as the reason; this is how, e.g.,
+	// security-group inbound rules are enforced. It is called from the
+	// connection's own goroutine, concurrently for several connections.
+	Admit func(remote, local net.Addr) error
+	// Context holds extra facts about every session of the listener set,
+	// e.g. "aws:SourceVpc", "aws:SourceVpce" or "kafkalink:VpcConnection".
+	// Each connection's ConnInfo carries a copy of it, so that the
+	// Authenticator and the Authorizer see it (e.g. as IAM condition
+	// keys). The gateway copies it when the listener set is added: later
+	// changes to the map have no effect.
+	Context map[string]string
 }
 
 // Gateway runs the listener sets of every cluster.
@@ -136,15 +150,14 @@ func (g *Gateway) AddCluster(ctx context.Context, cfg ClusterConfig) error {
 		cfg.DiscoveryInterval = DefaultDiscoveryInterval
 	}
 	c := &cluster{gw: g, cfg: cfg, alloc: brokermap.NewAllocator(g.st, cfg.Name), upstream: map[int32]string{}}
-	for _, lc := range cfg.ListenerSets {
-		if err := brokermap.Validate(lc.Strategy); err != nil {
-			return fmt.Errorf("gateway: cluster %s listener set %s: %w", cfg.Name, lc.Name, err)
+	for i, lc := range cfg.ListenerSets {
+		if err := validateSet(cfg.Name, lc); err != nil {
+			return err
 		}
-		if lc.Auth != nil && lc.TLS == nil {
-			return fmt.Errorf("gateway: cluster %s listener set %s: an authenticated listener set needs TLS", cfg.Name, lc.Name)
-		}
-		if lc.Strategy.Kind() == brokermap.SNIPerBroker && lc.TLS == nil {
-			return fmt.Errorf("gateway: cluster %s listener set %s: the sni strategy needs TLS", cfg.Name, lc.Name)
+		for _, prev := range cfg.ListenerSets[:i] {
+			if prev.Name == lc.Name {
+				return fmt.Errorf("gateway: cluster %s: two listener sets named %q", cfg.Name, lc.Name)
+			}
 		}
 		c.sets = append(c.sets, newListenerSet(c, lc))
 	}
@@ -160,6 +173,20 @@ func (g *Gateway) AddCluster(ctx context.Context, cfg ClusterConfig) error {
 		defer g.wg.Done()
 		c.discoverLoop(g.ctx)
 	}()
+	return nil
+}
+
+// validateSet checks a listener set's configuration.
+func validateSet(cluster string, lc ListenerSetConfig) error {
+	if err := brokermap.Validate(lc.Strategy); err != nil {
+		return fmt.Errorf("gateway: cluster %s listener set %s: %w", cluster, lc.Name, err)
+	}
+	if lc.Auth != nil && lc.TLS == nil {
+		return fmt.Errorf("gateway: cluster %s listener set %s: an authenticated listener set needs TLS", cluster, lc.Name)
+	}
+	if lc.Strategy.Kind() == brokermap.SNIPerBroker && lc.TLS == nil {
+		return fmt.Errorf("gateway: cluster %s listener set %s: the sni strategy needs TLS", cluster, lc.Name)
+	}
 	return nil
 }
 

@@ -51,6 +51,7 @@ type harnessConfig struct {
 	extraSets func(h *harness) []gateway.ListenerSetConfig
 	kfakeOpts func(h *harness) []kfake.Opt
 	upstream  func(h *harness, cfg *upstream.Config)
+	onChange  func()
 }
 
 func withBrokers(n int) harnessOpt    { return func(c *harnessConfig) { c.brokers = n } }
@@ -59,6 +60,9 @@ func withMaxFrame(n int32) harnessOpt { return func(c *harnessConfig) { c.maxFra
 func withSets(f func(h *harness) []gateway.ListenerSetConfig) harnessOpt {
 	return func(c *harnessConfig) { c.extraSets = f }
 }
+
+// withOnChange sets the gateway's OnChange hook.
+func withOnChange(f func()) harnessOpt { return func(c *harnessConfig) { c.onChange = f } }
 
 func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	t.Helper()
@@ -93,7 +97,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	}
 	h.ips = brokermap.IPs{FirstIP: ip, Count: cfg.capacity, Port: port}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(h.logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.gw = gateway.New(gateway.Options{Store: st, Logger: log, MaxFrameBytes: cfg.maxFrame})
+	h.gw = gateway.New(gateway.Options{Store: st, Logger: log, MaxFrameBytes: cfg.maxFrame, OnChange: cfg.onChange})
 	t.Cleanup(h.gw.Close)
 	ucfg := upstream.Config{Bootstrap: kf.ListenAddrs()}
 	if cfg.upstream != nil {

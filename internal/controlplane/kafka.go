@@ -1,0 +1,608 @@
+package controlplane
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kafkalink/kafkalink/internal/iam"
+	"github.com/kafkalink/kafkalink/internal/msk"
+)
+
+// kafkaService answers kafka (rest-json): MSK's clusters, cluster
+// policies and managed VPC connections. Routes are the model's request
+// URIs; a cluster or connection ARN in a path is one percent-encoded
+// segment.
+type kafkaService struct {
+	msk *msk.Service
+	mux *http.ServeMux
+}
+
+// WithKafka serves the kafka API from an MSK control plane.
+func WithKafka(svc *msk.Service) Option {
+	return func(s *Server) {
+		k := &kafkaService{msk: svc, mux: http.NewServeMux()}
+		k.routes()
+		s.services["kafka"] = k
+	}
+}
+
+// kafkaCall is a routed kafka call: the front door's call and the
+// response writer.
+type kafkaCall struct {
+	*Call
+	w http.ResponseWriter
+}
+
+type kafkaHandler func(k *kafkaService, c kafkaCall) (any, error)
+
+type callKey struct{}
+
+func (k *kafkaService) routes() {
+	k.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		c := r.Context().Value(callKey{}).(*Call)
+		k.fail(w, c, http.StatusNotFound, "NotFoundException", fmt.Sprintf("No operation matches %s %s.", r.Method, r.URL.EscapedPath()))
+	})
+	for pattern, h := range map[string]kafkaHandler{
+		"GET /v1/clusters/{clusterArn}":                        (*kafkaService).describeCluster,
+		"GET /api/v2/clusters/{clusterArn}":                    (*kafkaService).describeClusterV2,
+		"GET /api/v2/clusters":                                 (*kafkaService).listClustersV2,
+		"GET /v1/clusters/{clusterArn}/bootstrap-brokers":      (*kafkaService).getBootstrapBrokers,
+		"PUT /v1/clusters/{clusterArn}/connectivity":           (*kafkaService).updateConnectivity,
+		"PUT /v1/clusters/{clusterArn}/policy":                 (*kafkaService).putClusterPolicy,
+		"GET /v1/clusters/{clusterArn}/policy":                 (*kafkaService).getClusterPolicy,
+		"DELETE /v1/clusters/{clusterArn}/policy":              (*kafkaService).deleteClusterPolicy,
+		"POST /v1/vpc-connection":                              (*kafkaService).createVpcConnection,
+		"GET /v1/vpc-connection/{arn}":                         (*kafkaService).describeVpcConnection,
+		"DELETE /v1/vpc-connection/{arn}":                      (*kafkaService).deleteVpcConnection,
+		"GET /v1/vpc-connections":                              (*kafkaService).listVpcConnections,
+		"GET /v1/clusters/{clusterArn}/client-vpc-connections": (*kafkaService).listClientVpcConnections,
+		"PUT /v1/clusters/{clusterArn}/client-vpc-connection":  (*kafkaService).rejectClientVpcConnection,
+	} {
+		k.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			c := r.Context().Value(callKey{}).(*Call)
+			c.Request = r
+			out, err := h(k, kafkaCall{Call: c, w: w})
+			if err != nil {
+				k.writeError(w, c, err)
+				return
+			}
+			writeJSON(w, c, http.StatusOK, out)
+		})
+	}
+}
+
+func (k *kafkaService) serve(w http.ResponseWriter, c *Call) {
+	k.mux.ServeHTTP(w, c.Request.WithContext(context.WithValue(c.Request.Context(), callKey{}, c)))
+}
+
+func (k *kafkaService) fail(w http.ResponseWriter, c *Call, status int, code, message string) {
+	writeRestJSONError(w, c, status, code, message, "")
+}
+
+// writeError answers an error from the MSK control plane, IAM, or
+// anything else in MSK's shape.
+func (k *kafkaService) writeError(w http.ResponseWriter, c *Call, err error) {
+	var me *msk.Error
+	var ie *iam.Error
+	switch {
+	case errors.As(err, &me):
+		writeRestJSONError(w, c, me.Status, me.Code, me.Message, me.Parameter)
+	case errors.As(err, &ie) && ie.Status == http.StatusForbidden:
+		writeRestJSONError(w, c, http.StatusForbidden, "ForbiddenException", ie.Message, "")
+	case errors.As(err, &ie):
+		writeRestJSONError(w, c, ie.Status, ie.Code, ie.Message, "")
+	default:
+		writeRestJSONError(w, c, http.StatusInternalServerError, "InternalServerErrorException", "kafkalink could not complete the request", "")
+	}
+}
+
+// writeRestJSONError writes the rest-json error shape: the name in
+// x-amzn-ErrorType, the message (and parameter) in the body.
+func writeRestJSONError(w http.ResponseWriter, c *Call, status int, code, message, param string) {
+	body := map[string]string{"message": message}
+	if param != "" {
+		body["invalidParameter"] = param
+	}
+	w.Header().Set("x-amzn-ErrorType", code)
+	writeJSON(w, c, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, c *Call, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"message":"kafkalink could not encode the response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-RequestId", c.RequestID)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// decodeBody reads a JSON request body strictly: unknown members and
+// wrong types are a BadRequestException, as MSK answers them.
+func decodeBody(c kafkaCall, v any) error {
+	if len(bytes.TrimSpace(c.Body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "The request body is not valid: " + jsonProblem(err)}
+	}
+	if dec.More() {
+		return &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "The request body is not valid: data after the JSON object"}
+	}
+	return nil
+}
+
+// jsonProblem describes a JSON decoding error without Go type names.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s has the wrong type (%s)", te.Field, te.Value)
+	}
+	msg := err.Error()
+	return strings.TrimPrefix(msg, "json: ")
+}
+
+// required reports a missing required member as MSK does.
+func required(name, value string) error {
+	if value == "" {
+		return &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: name + " is a required parameter.", Parameter: name}
+	}
+	return nil
+}
+
+// maxARN bounds ARNs in requests.
+const maxARN = 2048
+
+func (c kafkaCall) arn(name string) (string, error) {
+	v := c.Request.PathValue(name)
+	if len(v) > maxARN {
+		return "", &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: name + " is too long.", Parameter: name}
+	}
+	return v, required(name, v)
+}
+
+// JSON shapes (the model's member names).
+
+type jsonScheme struct {
+	Enabled bool `json:"enabled"`
+}
+
+type jsonVpcConnectivity struct {
+	ClientAuthentication *struct {
+		Sasl *struct {
+			Scram *jsonScheme `json:"scram,omitempty"`
+			Iam   *jsonScheme `json:"iam,omitempty"`
+		} `json:"sasl,omitempty"`
+		Tls *jsonScheme `json:"tls,omitempty"`
+	} `json:"clientAuthentication,omitempty"`
+}
+
+type jsonPublicAccess struct {
+	Type string `json:"type"`
+}
+
+type jsonConnectivityInfo struct {
+	PublicAccess    *jsonPublicAccess    `json:"publicAccess,omitempty"`
+	VpcConnectivity *jsonVpcConnectivity `json:"vpcConnectivity,omitempty"`
+	NetworkType     string               `json:"networkType,omitempty"`
+}
+
+func vpcConnectivityJSON(on map[msk.Scheme]bool) *jsonVpcConnectivity {
+	v := &jsonVpcConnectivity{}
+	v.ClientAuthentication = &struct {
+		Sasl *struct {
+			Scram *jsonScheme `json:"scram,omitempty"`
+			Iam   *jsonScheme `json:"iam,omitempty"`
+		} `json:"sasl,omitempty"`
+		Tls *jsonScheme `json:"tls,omitempty"`
+	}{}
+	ca := v.ClientAuthentication
+	ca.Sasl = &struct {
+		Scram *jsonScheme `json:"scram,omitempty"`
+		Iam   *jsonScheme `json:"iam,omitempty"`
+	}{Scram: &jsonScheme{on[msk.SchemeSCRAM]}, Iam: &jsonScheme{on[msk.SchemeIAM]}}
+	ca.Tls = &jsonScheme{on[msk.SchemeTLS]}
+	return v
+}
+
+func (v *jsonVpcConnectivity) schemes() map[msk.Scheme]bool {
+	out := map[msk.Scheme]bool{}
+	if v == nil || v.ClientAuthentication == nil {
+		return out
+	}
+	ca := v.ClientAuthentication
+	if ca.Sasl != nil && ca.Sasl.Iam != nil {
+		out[msk.SchemeIAM] = ca.Sasl.Iam.Enabled
+	}
+	if ca.Sasl != nil && ca.Sasl.Scram != nil {
+		out[msk.SchemeSCRAM] = ca.Sasl.Scram.Enabled
+	}
+	if ca.Tls != nil {
+		out[msk.SchemeTLS] = ca.Tls.Enabled
+	}
+	return out
+}
+
+func awsISO(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func clientAuthJSON(a msk.ClientAuth) map[string]any {
+	return map[string]any{
+		"sasl":            map[string]any{"iam": jsonScheme{a.IAM}, "scram": jsonScheme{a.SCRAM}},
+		"tls":             map[string]any{"enabled": a.TLS, "certificateAuthorityArnList": []string{}},
+		"unauthenticated": jsonScheme{a.Unauthenticated},
+	}
+}
+
+func brokerNodeGroupJSON(c msk.Cluster) map[string]any {
+	return map[string]any{
+		"brokerAZDistribution": "DEFAULT",
+		"clientSubnets":        nonNil(c.Subnets),
+		"securityGroups":       nonNil(c.SecurityGroups),
+		"instanceType":         "kafka.m5.large",
+		"zoneIds":              nonNil(c.ZoneIDs),
+		"connectivityInfo": jsonConnectivityInfo{
+			PublicAccess:    &jsonPublicAccess{"DISABLED"},
+			VpcConnectivity: vpcConnectivityJSON(c.VpcConnectivity),
+		},
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func encryptionJSON(a msk.ClientAuth) map[string]any {
+	cb := "TLS"
+	if a.Unauthenticated {
+		cb = "TLS_PLAINTEXT"
+	}
+	return map[string]any{"encryptionInTransit": map[string]any{"clientBroker": cb, "inCluster": true}}
+}
+
+// clusterInfoJSON is DescribeCluster's ClusterInfo.
+func clusterInfoJSON(c msk.Cluster) map[string]any {
+	return map[string]any{
+		"clusterArn": c.Identity.ARN(), "clusterName": c.Identity.Name, "creationTime": awsISO(c.Created),
+		"currentVersion": c.CurrentVersion, "state": c.State, "tags": tagsJSON(c.Tags),
+		"numberOfBrokerNodes":       c.Brokers,
+		"brokerNodeGroupInfo":       brokerNodeGroupJSON(c),
+		"clientAuthentication":      clientAuthJSON(c.Auth),
+		"currentBrokerSoftwareInfo": map[string]any{"kafkaVersion": c.KafkaVersion},
+		"encryptionInfo":            encryptionJSON(c.Auth),
+		"enhancedMonitoring":        "DEFAULT",
+		"storageMode":               "LOCAL",
+	}
+}
+
+// clusterJSON is DescribeClusterV2's and ListClustersV2's Cluster.
+func clusterJSON(c msk.Cluster) map[string]any {
+	return map[string]any{
+		"clusterArn": c.Identity.ARN(), "clusterName": c.Identity.Name, "clusterType": "PROVISIONED",
+		"creationTime": awsISO(c.Created), "currentVersion": c.CurrentVersion, "state": c.State, "tags": tagsJSON(c.Tags),
+		"provisioned": map[string]any{
+			"numberOfBrokerNodes":       c.Brokers,
+			"brokerNodeGroupInfo":       brokerNodeGroupJSON(c),
+			"clientAuthentication":      clientAuthJSON(c.Auth),
+			"currentBrokerSoftwareInfo": map[string]any{"kafkaVersion": c.KafkaVersion},
+			"encryptionInfo":            encryptionJSON(c.Auth),
+			"enhancedMonitoring":        "DEFAULT",
+			"storageMode":               "LOCAL",
+		},
+	}
+}
+
+func tagsJSON(t map[string]string) map[string]string {
+	if t == nil {
+		return map[string]string{}
+	}
+	return t
+}
+
+func (k *kafkaService) describeCluster(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	cl, err := k.msk.DescribeCluster(c.Ctx, c.Caller, arn, "kafka:DescribeCluster")
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"clusterInfo": clusterInfoJSON(cl)}, nil
+}
+
+func (k *kafkaService) describeClusterV2(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	cl, err := k.msk.DescribeCluster(c.Ctx, c.Caller, arn, "kafka:DescribeClusterV2")
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"clusterInfo": clusterJSON(cl)}, nil
+}
+
+// page returns the page of n items that nextToken and maxResults select,
+// and the token of the next page ("" for the last).
+func page(c kafkaCall, n int) (from, to int, next string, err error) {
+	q := c.Request.URL.Query()
+	max := 100
+	if v := q.Get("maxResults"); v != "" {
+		if max, err = strconv.Atoi(v); err != nil || max < 1 || max > 100 {
+			return 0, 0, "", &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "maxResults must be between 1 and 100.", Parameter: "maxResults"}
+		}
+	}
+	if tok := q.Get("nextToken"); tok != "" {
+		b, derr := base64.RawURLEncoding.DecodeString(tok)
+		if derr == nil {
+			from, derr = strconv.Atoi(string(b))
+		}
+		if derr != nil || from < 0 || from > n {
+			return 0, 0, "", &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "The nextToken is not valid.", Parameter: "nextToken"}
+		}
+	}
+	to = min(from+max, n)
+	if to < n {
+		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(to)))
+	}
+	return from, to, next, nil
+}
+
+func (k *kafkaService) listClustersV2(c kafkaCall) (any, error) {
+	q := c.Request.URL.Query()
+	if t := q.Get("clusterTypeFilter"); t != "" && t != "PROVISIONED" && t != "SERVERLESS" {
+		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "clusterTypeFilter must be PROVISIONED or SERVERLESS.", Parameter: "clusterTypeFilter"}
+	}
+	all, err := k.msk.ListClusters(c.Ctx, c.Caller, q.Get("clusterNameFilter"))
+	if err != nil {
+		return nil, err
+	}
+	if q.Get("clusterTypeFilter") == "SERVERLESS" {
+		all = nil
+	}
+	from, to, next, err := page(c, len(all))
+	if err != nil {
+		return nil, err
+	}
+	list := []any{}
+	for _, cl := range all[from:to] {
+		list = append(list, clusterJSON(cl))
+	}
+	return withNext(map[string]any{"clusterInfoList": list}, next), nil
+}
+
+func withNext(m map[string]any, next string) map[string]any {
+	if next != "" {
+		m["nextToken"] = next
+	}
+	return m
+}
+
+func (k *kafkaService) getBootstrapBrokers(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	return k.msk.GetBootstrapBrokers(c.Ctx, c.Caller, arn)
+}
+
+func (k *kafkaService) updateConnectivity(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		ConnectivityInfo *jsonConnectivityInfo `json:"connectivityInfo"`
+		CurrentVersion   string                `json:"currentVersion"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return nil, err
+	}
+	if err := required("currentVersion", in.CurrentVersion); err != nil {
+		return nil, err
+	}
+	if in.ConnectivityInfo == nil {
+		return nil, required("connectivityInfo", "")
+	}
+	if pa := in.ConnectivityInfo.PublicAccess; pa != nil && pa.Type != "" && pa.Type != "DISABLED" {
+		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "kafkalink offers no public access; only DISABLED is accepted.", Parameter: "connectivityInfo"}
+	}
+	cl, err := k.msk.DescribeCluster(c.Ctx, c.Caller, arn, "kafka:DescribeCluster")
+	if err != nil {
+		return nil, err
+	}
+	want := cl.VpcConnectivity
+	if in.ConnectivityInfo.VpcConnectivity != nil {
+		want = in.ConnectivityInfo.VpcConnectivity.schemes()
+	}
+	if _, err := k.msk.UpdateConnectivity(c.Ctx, c.Caller, arn, in.CurrentVersion, want); err != nil {
+		return nil, err
+	}
+	return map[string]any{"clusterArn": arn, "clusterOperationArn": operationARN(arn, c.RequestID)}, nil
+}
+
+// operationARN names a cluster operation as MSK does.
+func operationARN(clusterARN, id string) string {
+	return strings.Replace(clusterARN, ":cluster/", ":cluster-operation/", 1) + "/" + id
+}
+
+func (k *kafkaService) putClusterPolicy(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		Policy         string `json:"policy"`
+		CurrentVersion string `json:"currentVersion"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return nil, err
+	}
+	if err := required("policy", in.Policy); err != nil {
+		return nil, err
+	}
+	v, err := k.msk.PutClusterPolicy(c.Ctx, c.Caller, arn, in.Policy, in.CurrentVersion)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"currentVersion": v}, nil
+}
+
+func (k *kafkaService) getClusterPolicy(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	p, err := k.msk.GetClusterPolicy(c.Ctx, c.Caller, arn)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"policy": p.Policy, "currentVersion": p.CurrentVersion}, nil
+}
+
+func (k *kafkaService) deleteClusterPolicy(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{}, k.msk.DeleteClusterPolicy(c.Ctx, c.Caller, arn)
+}
+
+// maxListItems bounds the subnets and security groups of a request.
+const maxListItems = 64
+
+func (k *kafkaService) createVpcConnection(c kafkaCall) (any, error) {
+	var in struct {
+		TargetClusterArn string            `json:"targetClusterArn"`
+		Authentication   string            `json:"authentication"`
+		VpcID            string            `json:"vpcId"`
+		ClientSubnets    []string          `json:"clientSubnets"`
+		SecurityGroups   []string          `json:"securityGroups"`
+		Tags             map[string]string `json:"tags"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return nil, err
+	}
+	for _, r := range []struct{ name, v string }{{"targetClusterArn", in.TargetClusterArn}, {"authentication", in.Authentication}, {"vpcId", in.VpcID}} {
+		if err := required(r.name, r.v); err != nil {
+			return nil, err
+		}
+		if len(r.v) > maxARN {
+			return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: r.name + " is too long.", Parameter: r.name}
+		}
+	}
+	if len(in.ClientSubnets) > maxListItems || len(in.SecurityGroups) > maxListItems || len(in.Tags) > 50 {
+		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "Too many subnets, security groups or tags."}
+	}
+	if in.SecurityGroups == nil {
+		return nil, required("securityGroups", "")
+	}
+	vc, err := k.msk.CreateVpcConnection(c.Ctx, c.Caller, msk.CreateVpcConnectionInput{
+		ClusterARN: in.TargetClusterArn, Auth: msk.Scheme(in.Authentication), VpcID: in.VpcID,
+		Subnets: in.ClientSubnets, SecurityGroups: in.SecurityGroups, Tags: in.Tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"vpcConnectionArn": vc.ARN, "state": vc.State, "authentication": string(vc.Auth), "vpcId": vc.VpcID,
+		"clientSubnets": vc.Subnets, "securityGroups": vc.SecurityGroups, "creationTime": awsISO(vc.Created), "tags": tagsJSON(vc.Tags),
+	}, nil
+}
+
+func (k *kafkaService) describeVpcConnection(c kafkaCall) (any, error) {
+	arn, err := c.arn("arn")
+	if err != nil {
+		return nil, err
+	}
+	vc, err := k.msk.DescribeVpcConnection(c.Ctx, c.Caller, arn)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"vpcConnectionArn": vc.ARN, "targetClusterArn": vc.ClusterARN, "state": vc.State, "authentication": string(vc.Auth),
+		"vpcId": vc.VpcID, "subnets": vc.Subnets, "securityGroups": vc.SecurityGroups, "creationTime": awsISO(vc.Created), "tags": tagsJSON(vc.Tags),
+	}, nil
+}
+
+func (k *kafkaService) deleteVpcConnection(c kafkaCall) (any, error) {
+	arn, err := c.arn("arn")
+	if err != nil {
+		return nil, err
+	}
+	vc, err := k.msk.DeleteVpcConnection(c.Ctx, c.Caller, arn)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"vpcConnectionArn": vc.ARN, "state": vc.State}, nil
+}
+
+func (k *kafkaService) listVpcConnections(c kafkaCall) (any, error) {
+	all, err := k.msk.ListVpcConnections(c.Ctx, c.Caller)
+	if err != nil {
+		return nil, err
+	}
+	from, to, next, err := page(c, len(all))
+	if err != nil {
+		return nil, err
+	}
+	list := []any{}
+	for _, vc := range all[from:to] {
+		list = append(list, map[string]any{"vpcConnectionArn": vc.ARN, "targetClusterArn": vc.ClusterARN,
+			"creationTime": awsISO(vc.Created), "authentication": string(vc.Auth), "vpcId": vc.VpcID, "state": vc.State})
+	}
+	return withNext(map[string]any{"vpcConnections": list}, next), nil
+}
+
+func (k *kafkaService) listClientVpcConnections(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	all, err := k.msk.ListClientVpcConnections(c.Ctx, c.Caller, arn)
+	if err != nil {
+		return nil, err
+	}
+	from, to, next, err := page(c, len(all))
+	if err != nil {
+		return nil, err
+	}
+	list := []any{}
+	for _, vc := range all[from:to] {
+		list = append(list, map[string]any{"vpcConnectionArn": vc.ARN, "owner": vc.Owner,
+			"creationTime": awsISO(vc.Created), "authentication": string(vc.Auth), "state": vc.State})
+	}
+	return withNext(map[string]any{"clientVpcConnections": list}, next), nil
+}
+
+func (k *kafkaService) rejectClientVpcConnection(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		VpcConnectionArn string `json:"vpcConnectionArn"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return nil, err
+	}
+	if err := required("vpcConnectionArn", in.VpcConnectionArn); err != nil {
+		return nil, err
+	}
+	return map[string]any{}, k.msk.RejectClientVpcConnection(c.Ctx, c.Caller, arn, in.VpcConnectionArn)
+}

@@ -1,0 +1,387 @@
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kafkalink/kafkalink/internal/brokermap"
+	"github.com/kafkalink/kafkalink/internal/config"
+	"github.com/kafkalink/kafkalink/internal/ec2"
+	"github.com/kafkalink/kafkalink/internal/msk"
+	"github.com/kafkalink/kafkalink/internal/pki"
+	"github.com/kafkalink/kafkalink/internal/store"
+)
+
+// The MSK control plane in the daemon: clusters registered with their
+// networks, and VPC connections realized as gateway listener sets on the
+// network driver's addresses.
+
+// KafkaVersion is the Apache Kafka version kafkalink reports for a
+// cluster (the protocol its gateway speaks).
+const KafkaVersion = "3.8.x"
+
+// multiVPCFirstPort is the first multi-VPC endpoint port (14001–14100).
+const multiVPCFirstPort = 14001
+
+// ec2Network is the EC2 view the MSK control plane needs.
+type ec2Network struct{ ec2 *ec2.Service }
+
+func (n ec2Network) Subnet(ctx context.Context, account, id string) (msk.Subnet, error) {
+	sns, err := n.ec2.Subnets(ctx, account, []string{id})
+	if err != nil || len(sns) == 0 {
+		return msk.Subnet{}, lookupErr("subnet", id, err)
+	}
+	return msk.Subnet{ID: sns[0].ID, VpcID: sns[0].VPCID, ZoneID: sns[0].AvailabilityZoneID}, nil
+}
+
+func (n ec2Network) SecurityGroupVpc(ctx context.Context, account, id string) (string, error) {
+	gs, err := n.ec2.SecurityGroups(ctx, account, []string{id})
+	if err != nil || len(gs) == 0 {
+		return "", lookupErr("security group", id, err)
+	}
+	return gs[0].VPCID, nil
+}
+
+func (n ec2Network) VpcExists(ctx context.Context, account, id string) error {
+	if _, err := n.ec2.VPC(ctx, account, id); err != nil {
+		return lookupErr("VPC", id, err)
+	}
+	return nil
+}
+
+// lookupErr is a failed EC2 lookup (err, or nil when nothing was found)
+// as MSK reports it: what does not exist (or is malformed) wraps
+// msk.ErrNotFound.
+func lookupErr(what, id string, err error) error {
+	var ee *ec2.Error
+	if err == nil || errors.As(err, &ee) {
+		return fmt.Errorf("the %s %s does not exist in your account: %w", what, id, msk.ErrNotFound)
+	}
+	return err
+}
+
+// clusterNetwork is the VPC kafkalink keeps for a cluster in its owner's
+// account: one subnet in each of the region's first three zones.
+type clusterNetwork struct {
+	VPC            string   `json:"vpc"`
+	Subnets        []string `json:"subnets"`
+	ZoneIDs        []string `json:"zoneIds"`
+	SecurityGroups []string `json:"securityGroups"`
+}
+
+func (d *Daemon) ensureClusterNetwork(ctx context.Context, cluster, account string) (clusterNetwork, error) {
+	key := "clusters/" + cluster + "/network"
+	var cn clusterNetwork
+	if kv, ok, err := d.store.Get(ctx, key); err != nil {
+		return cn, err
+	} else if ok {
+		return cn, json.Unmarshal(kv.Value, &cn)
+	}
+	if _, err := d.iam.Account(ctx, account); err != nil {
+		return cn, fmt.Errorf("cluster %s: account %s: %w", cluster, account, err)
+	}
+	vpc, err := d.ec2.CreateVPC(ctx, account, "10.0.0.0/16", ec2.TagSpecification{ResourceType: "vpc", Tags: []ec2.Tag{{Key: "Name", Value: "kafkalink cluster " + cluster}}})
+	if err != nil {
+		return cn, fmt.Errorf("cluster %s: %w", cluster, err)
+	}
+	cn.VPC, cn.SecurityGroups = vpc.ID, []string{vpc.DefaultSecurityGroupID}
+	for i, z := range d.ec2.Zones()[:3] {
+		sn, err := d.ec2.CreateSubnet(ctx, account, ec2.CreateSubnetInput{VPCID: vpc.ID, CIDRBlock: fmt.Sprintf("10.0.%d.0/24", i), AvailabilityZoneID: z.ID})
+		if err != nil {
+			return cn, fmt.Errorf("cluster %s: %w", cluster, err)
+		}
+		cn.Subnets, cn.ZoneIDs = append(cn.Subnets, sn.ID), append(cn.ZoneIDs, z.ID)
+	}
+	b, err := json.Marshal(cn)
+	if err != nil {
+		return cn, err
+	}
+	_, _, cur, err := d.store.CompareAndSwap(ctx, key, b, 0)
+	if err == nil && cur.ModRevision != 0 {
+		err = json.Unmarshal(cur.Value, &cn)
+	}
+	return cn, err
+}
+
+// registerMSK makes a configured cluster an MSK cluster: its ARN, zones,
+// client authentication and bootstrap strings.
+func (d *Daemon) registerMSK(ctx context.Context, cl config.Cluster) error {
+	id, err := d.clusterIdentity(ctx, cl)
+	if err != nil {
+		return nil // no owning account: not an MSK cluster
+	}
+	cn, err := d.ensureClusterNetwork(ctx, cl.Name, id.Account)
+	if err != nil {
+		return err
+	}
+	spec := msk.Spec{Identity: id, KafkaVersion: KafkaVersion, ACLsInForce: !cl.AllowEveryoneIfNoACLFound,
+		Subnets: cn.Subnets, SecurityGroups: cn.SecurityGroups, ZoneIDs: cn.ZoneIDs}
+	for _, l := range cl.Listeners {
+		switch l.Auth {
+		case config.AuthIAM:
+			spec.Auth.IAM = true
+		case config.AuthSCRAM:
+			spec.Auth.SCRAM = true
+		case config.AuthMTLS:
+			spec.Auth.TLS = true
+		default:
+			spec.Auth.Unauthenticated = true
+		}
+	}
+	for _, cs := range d.gw.Status() {
+		if cs.Name == cl.Name {
+			spec.Brokers = len(cs.Upstream)
+		}
+	}
+	spec.Bootstrap = func(scheme string) string {
+		for _, cs := range d.gw.Status() {
+			if cs.Name != cl.Name {
+				continue
+			}
+			for _, ls := range cs.ListenerSets {
+				if strings.HasPrefix(ls.Name, endpointSetPrefix) || ls.Strategy == brokermap.SNIPerBroker {
+					continue
+				}
+				if ls.Auth == scheme || (scheme == "PLAINTEXT" && ls.Auth == "") {
+					return strings.Join(ls.Bootstrap, ",")
+				}
+			}
+		}
+		return ""
+	}
+	return d.msk.Register(ctx, spec)
+}
+
+// endpointSetPrefix names the listener sets of VPC connection endpoints.
+const endpointSetPrefix = "vpce-"
+
+// schemeAuth is the listener auth that serves a VPC connection scheme.
+var schemeAuth = map[msk.Scheme]string{msk.SchemeIAM: config.AuthIAM, msk.SchemeSCRAM: config.AuthSCRAM, msk.SchemeTLS: config.AuthMTLS}
+
+// realized is what the daemon opened for one VPC connection.
+type realized struct {
+	cluster string
+	vpc     string
+	sets    []string
+}
+
+// realizeVpcConnections keeps the gateway's endpoint listener sets equal
+// to the VPC connections the store holds: it opens those CREATING or
+// AVAILABLE, and closes (with their live sessions) those rejected or
+// deleted, as soon as the store says so.
+func (d *Daemon) realizeVpcConnections(ctx context.Context) {
+	open := map[string]realized{} // by VPC connection ARN
+	for ctx.Err() == nil {
+		_, rev, err := d.store.List(ctx, msk.VpcConnectionPrefix)
+		if err == nil {
+			d.reconcileEndpoints(ctx, open)
+			var events <-chan store.Event
+			if events, err = d.store.Watch(ctx, msk.VpcConnectionPrefix, rev+1); err == nil {
+				for range events {
+					d.reconcileEndpoints(ctx, open)
+				}
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			d.log.Warn("cannot follow VPC connections; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	for arn, r := range open {
+		d.closeEndpoint(ctx, arn, r)
+	}
+}
+
+func (d *Daemon) reconcileEndpoints(ctx context.Context, open map[string]realized) {
+	conns, err := d.msk.VpcConnections(ctx)
+	if err != nil {
+		d.log.Warn("cannot list VPC connections", "err", err)
+		return
+	}
+	want := map[string]msk.VpcConnection{}
+	for _, vc := range conns {
+		if vc.State == msk.StateCreating || vc.State == msk.StateAvailable {
+			want[vc.ARN] = vc
+		}
+	}
+	for arn, r := range open {
+		if _, ok := want[arn]; !ok {
+			d.closeEndpoint(ctx, arn, r)
+			delete(open, arn)
+		}
+	}
+	for arn, vc := range want {
+		if _, ok := open[arn]; ok {
+			continue
+		}
+		r, bootstrap, err := d.openEndpoint(ctx, vc)
+		state, reason := msk.StateAvailable, ""
+		if err != nil {
+			d.log.Error("cannot open the endpoint of a VPC connection", "vpc_connection", arn, "err", err)
+			state, reason = msk.StateFailed, err.Error()
+		} else {
+			open[arn] = r
+			d.log.Info("VPC connection endpoint open", "vpc_connection", arn, "bootstrap", bootstrap)
+		}
+		if vc.State != state || vc.Bootstrap != bootstrap {
+			if err := d.msk.SetVpcConnectionState(ctx, arn, state, bootstrap, reason); err != nil {
+				d.log.Warn("cannot record a VPC connection's state", "vpc_connection", arn, "err", err)
+			}
+		}
+	}
+}
+
+// openEndpoint opens a VPC connection's endpoint: in each of its subnets,
+// one listener per broker (ports from 14001) at an address of the client
+// VPC, authenticating as the cluster's listener of the scheme does,
+// admitting only what the security groups allow, and tagging every
+// session with the VPC and the endpoint.
+func (d *Daemon) openEndpoint(ctx context.Context, vc msk.VpcConnection) (realized, string, error) {
+	r := realized{cluster: vc.Cluster, vpc: vc.VpcID}
+	var cl config.Cluster
+	var l config.ListenerSet
+	found := false
+	for _, c := range d.cfg.Clusters {
+		if c.Name != vc.Cluster {
+			continue
+		}
+		for _, x := range c.Listeners {
+			if x.Auth == schemeAuth[vc.Auth] && !found {
+				cl, l, found = c, x, true
+			}
+		}
+	}
+	if !found {
+		return r, "", fmt.Errorf("cluster %s has no %s listener set", vc.Cluster, vc.Auth)
+	}
+	vpc, err := d.ec2.VPC(ctx, vc.Owner, vc.VpcID)
+	if err != nil {
+		return r, "", err
+	}
+	subnets, err := d.ec2.Subnets(ctx, vc.Owner, vc.Subnets)
+	if err != nil {
+		return r, "", err
+	}
+	idx, err := d.netdrv.EndpointIndex(ctx, vc.VpcID, vc.ID, 8)
+	if err != nil {
+		return r, "", err
+	}
+	baseTLS, err := l.TLS.ServerConfig()
+	if err != nil {
+		return r, "", err
+	}
+	vpce := "vpce-" + strings.ReplaceAll(vc.ID, "-", "")[:17]
+	var bootstrap []string
+	for i, sn := range subnets {
+		declared := sn.CIDRBlock.Masked().Addr()
+		for range 4 + idx { // AWS reserves the first four addresses
+			declared = declared.Next()
+		}
+		host, err := d.netdrv.Host(ctx, vpc.ID, vpc.CIDRBlock, declared)
+		if err != nil {
+			d.closeEndpoint(ctx, vc.ARN, r)
+			return r, "", err
+		}
+		tc, err := d.endpointTLS(baseTLS, host)
+		if err != nil {
+			d.closeEndpoint(ctx, vc.ARN, r)
+			return r, "", err
+		}
+		name := fmt.Sprintf("%s%s-%d", endpointSetPrefix, vc.ID, i)
+		strat := brokermap.Ports{BindHost: host.String(), FirstPort: multiVPCFirstPort, LastPort: multiVPCFirstPort + 99}
+		ls, err := d.listenerSet(ctx, cl, l, name, strat, tc)
+		if err != nil {
+			d.closeEndpoint(ctx, vc.ARN, r)
+			return r, "", err
+		}
+		ls.Context = map[string]string{"aws:SourceVpc": vc.VpcID, "aws:SourceVpce": vpce, "kafkalink:VpcConnectionArn": vc.ARN}
+		ls.Admit = d.admit(vc, vpc.CIDRBlock)
+		if err := d.gw.AddListenerSet(ctx, vc.Cluster, ls); err != nil {
+			d.closeEndpoint(ctx, vc.ARN, r)
+			return r, "", err
+		}
+		r.sets = append(r.sets, name)
+		for _, cs := range d.gw.Status() {
+			for _, st := range cs.ListenerSets {
+				if cs.Name == vc.Cluster && st.Name == name {
+					bootstrap = append(bootstrap, st.Bootstrap...)
+				}
+			}
+		}
+	}
+	return r, strings.Join(bootstrap, ","), nil
+}
+
+// admit enforces a VPC connection's security groups at accept time: the
+// client's address, mapped back into the VPC, must be allowed by an
+// inbound rule on the port it connected to.
+func (d *Daemon) admit(vc msk.VpcConnection, cidr netip.Prefix) func(remote, local net.Addr) error {
+	return func(remote, local net.Addr) error {
+		ra, la := addrPort(remote), addrPort(local)
+		src, _ := d.netdrv.Declared(d.ctx, vc.VpcID, cidr, ra.Addr())
+		groups, err := d.ec2.SecurityGroups(d.ctx, vc.Owner, vc.SecurityGroups)
+		if err != nil {
+			return fmt.Errorf("security groups of %s: %w", vc.ARN, err)
+		}
+		if _, ok := ec2.AdmitsTCP(groups, src, nil, la.Port()); !ok {
+			return fmt.Errorf("no inbound rule of %s admits TCP from %s to port %d", strings.Join(vc.SecurityGroups, ", "), src, la.Port())
+		}
+		return nil
+	}
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.AddrPort()
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap
+}
+
+// endpointTLS is the TLS configuration of an endpoint at host: a
+// certificate for it from the state directory's CA (dev mode), else the
+// cluster listener's own.
+func (d *Daemon) endpointTLS(base *tls.Config, host netip.Addr) (*tls.Config, error) {
+	if _, err := os.Stat(filepath.Join(d.cfg.StateDir, "ca.pem")); err != nil || base == nil {
+		return base, nil
+	}
+	ca, err := pki.LoadOrCreateCA(d.cfg.StateDir, "kafkalink dev CA")
+	if err != nil {
+		return nil, err
+	}
+	cert, err := ca.Issue(host.String())
+	if err != nil {
+		return nil, err
+	}
+	tc := base.Clone()
+	tc.Certificates, tc.GetCertificate = []tls.Certificate{cert}, nil
+	return tc, nil
+}
+
+// closeEndpoint closes a VPC connection's listener sets and their live
+// sessions, and frees its addresses.
+func (d *Daemon) closeEndpoint(ctx context.Context, arn string, r realized) {
+	for _, name := range slices.Backward(r.sets) {
+		if err := d.gw.RemoveListenerSet(r.cluster, name); err != nil {
+			d.log.Warn("cannot close an endpoint listener set", "vpc_connection", arn, "set", name, "err", err)
+		}
+	}
+	id := arn[strings.LastIndex(arn, "/")+1:]
+	if err := d.netdrv.ReleaseEndpoint(ctx, r.vpc, id); err != nil && ctx.Err() == nil {
+		d.log.Warn("cannot free an endpoint's addresses", "vpc_connection", arn, "err", err)
+	}
+	d.log.Info("VPC connection endpoint closed", "vpc_connection", arn)
+}

@@ -1,0 +1,253 @@
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl/aws"
+
+	"github.com/kafkalink/kafkalink/internal/prereq"
+)
+
+// awsCLI runs the real aws CLI as a dev profile and returns its output;
+// failed reports whether it exited non-zero.
+func awsCLI(t *testing.T, info DevInfo, profile string, args ...string) (out string, failed bool) {
+	t.Helper()
+	cmd := exec.Command(prereq.Tool(t, "aws"), append([]string{"--profile", profile, "--endpoint-url", info.API, "--output", "json"}, args...)...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "AWS_CA_BUNDLE=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "AWS_CONFIG_FILE="+info.AWSConfigFile, "AWS_SHARED_CREDENTIALS_FILE="+info.AWSCredentialsFile)
+	b, err := cmd.CombinedOutput()
+	return string(b), err != nil
+}
+
+// mustCLI runs the aws CLI and decodes its JSON output into v.
+func mustCLI(t *testing.T, info DevInfo, profile string, v any, args ...string) {
+	t.Helper()
+	out, failed := awsCLI(t, info, profile, args...)
+	if failed {
+		t.Fatalf("aws %s: %s", strings.Join(args, " "), out)
+	}
+	if v != nil {
+		if err := json.Unmarshal([]byte(out), v); err != nil {
+			t.Fatalf("aws %s: output %q: %v", strings.Join(args, " "), out, err)
+		}
+	}
+}
+
+// cliFails runs the aws CLI and checks it fails with the error named.
+func cliFails(t *testing.T, info DevInfo, profile, want string, args ...string) {
+	t.Helper()
+	out, failed := awsCLI(t, info, profile, args...)
+	if !failed || !strings.Contains(out, "("+want+")") {
+		t.Errorf("aws %s: got %q; want it to fail with %s", strings.Join(args, " "), strings.TrimSpace(out), want)
+	}
+}
+
+// Seed 002, as written, with the aws CLI: account A turns on IAM
+// multi-VPC connectivity and attaches a basic cluster policy for account
+// B; B creates a VPC connection with two subnets in the cluster's zones,
+// gets the bootstrap brokers, and a client in B's VPC produces and
+// consumes through BootstrapBrokerStringVpcConnectivitySaslIam. Then A
+// rejects the connection and the client's session ends.
+func TestSeed002MultiVPCTutorial(t *testing.T) {
+	t.Setenv("AWS_REGION", DevRegion)
+	ctx := context.Background()
+	dir := t.TempDir()
+	d, err := StartDev(ctx, devOptions(t, dir), Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	info := readDevJSON(t, dir)
+	arn, err := d.ClusterARN(ctx, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desc struct {
+		ClusterInfo struct {
+			CurrentVersion string
+			State          string
+			Provisioned    struct{ BrokerNodeGroupInfo struct{ ZoneIds []string } }
+		}
+	}
+	mustCLI(t, info, "kl-a", &desc, "kafka", "describe-cluster-v2", "--cluster-arn", arn)
+	if desc.ClusterInfo.State != "ACTIVE" || len(desc.ClusterInfo.Provisioned.BrokerNodeGroupInfo.ZoneIds) != 3 {
+		t.Fatalf("describe-cluster-v2: got %+v; want ACTIVE in 3 zones", desc.ClusterInfo)
+	}
+	zones := desc.ClusterInfo.Provisioned.BrokerNodeGroupInfo.ZoneIds
+
+	// Step 1: A turns on multi-VPC connectivity for IAM.
+	iamOn := `{"VpcConnectivity":{"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}}`
+	mustCLI(t, info, "kl-a", nil, "kafka", "update-connectivity", "--cluster-arn", arn, "--current-version", desc.ClusterInfo.CurrentVersion, "--connectivity-info", iamOn)
+	cliFails(t, info, "kl-a", "BadRequestException", "kafka", "update-connectivity", "--cluster-arn", arn, "--current-version", desc.ClusterInfo.CurrentVersion, "--connectivity-info", iamOn)
+
+	// B's network: a VPC (overlapping A's 10.0.0.0/16), two subnets in
+	// the cluster's zones, one in a zone it lacks, and a security group
+	// rule admitting B's network on the endpoint ports.
+	var vpc struct{ Vpc struct{ VpcId string } }
+	mustCLI(t, info, "kl-b", &vpc, "ec2", "create-vpc", "--cidr-block", "10.0.0.0/16")
+	var subnets []string
+	for i, z := range []string{zones[0], zones[1], "use1-az6"} {
+		var sn struct{ Subnet struct{ SubnetId string } }
+		mustCLI(t, info, "kl-b", &sn, "ec2", "create-subnet", "--vpc-id", vpc.Vpc.VpcId, "--cidr-block", fmt.Sprintf("10.0.%d.0/24", 10+i), "--availability-zone-id", z)
+		subnets = append(subnets, sn.Subnet.SubnetId)
+	}
+	var sgs struct{ SecurityGroups []struct{ GroupId string } }
+	mustCLI(t, info, "kl-b", &sgs, "ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values="+vpc.Vpc.VpcId)
+	sg := sgs.SecurityGroups[0].GroupId
+	mustCLI(t, info, "kl-b", nil, "ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp", "--port", "14001-14100", "--cidr", "10.0.0.0/16")
+	create := []string{"kafka", "create-vpc-connection", "--target-cluster-arn", arn, "--authentication", "SASL_IAM",
+		"--vpc-id", vpc.Vpc.VpcId, "--security-groups", sg, "--client-subnets"}
+
+	// Without A's cluster policy, B may not connect.
+	cliFails(t, info, "kl-b", "ForbiddenException", append(create, subnets[0], subnets[1])...)
+
+	// Step 2: A's basic cluster policy for B, and data-plane access for
+	// B's clients.
+	policy := `{"Version":"2012-10-17","Statement":[
+	{"Effect":"Allow","Principal":{"AWS":["` + accountB + `"]},"Action":["kafka:CreateVpcConnection","kafka:GetBootstrapBrokers","kafka:DescribeCluster","kafka:DescribeClusterV2"],"Resource":"` + arn + `"},
+	{"Effect":"Allow","Principal":{"AWS":["` + accountB + `"]},"Action":["kafka-cluster:*"],"Resource":["` + arn + `","arn:aws:kafka:us-east-1:` + accountA + `:topic/dev/*","arn:aws:kafka:us-east-1:` + accountA + `:group/dev/*"]}]}`
+	mustCLI(t, info, "kl-a", nil, "kafka", "put-cluster-policy", "--cluster-arn", arn, "--policy", policy)
+
+	// Step 3: B's mistakes, then its VPC connection.
+	cliFails(t, info, "kl-b", "BadRequestException", append(create, subnets[0])...)
+	cliFails(t, info, "kl-b", "BadRequestException", append(create, subnets[0], subnets[2])...)
+	var vc struct{ VpcConnectionArn, State string }
+	mustCLI(t, info, "kl-b", &vc, append(create, subnets[0], subnets[1])...)
+	if vc.State != "CREATING" {
+		t.Errorf("create-vpc-connection: got state %s; want CREATING", vc.State)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		var got struct{ State string }
+		mustCLI(t, info, "kl-b", &got, "kafka", "describe-vpc-connection", "--arn", vc.VpcConnectionArn)
+		if got.State == "AVAILABLE" {
+			break
+		}
+		if time.Now().After(deadline) {
+			// The CLI itself takes time; allow its own start-up but no more.
+			if time.Since(deadline) > 10*time.Second {
+				t.Fatalf("VPC connection: got state %s; want AVAILABLE", got.State)
+			}
+		}
+	}
+	var boot struct{ BootstrapBrokerStringVpcConnectivitySaslIam string }
+	mustCLI(t, info, "kl-b", &boot, "kafka", "get-bootstrap-brokers", "--cluster-arn", arn)
+	seeds := strings.Split(boot.BootstrapBrokerStringVpcConnectivitySaslIam, ",")
+	if len(seeds) < 2 || !strings.HasSuffix(seeds[0], ":14001") {
+		t.Fatalf("get-bootstrap-brokers: got %q; want the endpoint's brokers from port 14001", boot.BootstrapBrokerStringVpcConnectivitySaslIam)
+	}
+
+	// A client in B's VPC (its source address is one of the VPC's).
+	host, _, _ := net.SplitHostPort(seeds[0])
+	ep := netip.MustParseAddr(host).As4()
+	inVPC := &net.TCPAddr{IP: net.IPv4(127, ep[1], 10, 200)} // 10.0.10.200
+	var bRoot DevAccount
+	for _, a := range info.Accounts {
+		if a.ID == accountB {
+			bRoot = a
+		}
+	}
+	newClient := func(local *net.TCPAddr) *kgo.Client {
+		dialer := &net.Dialer{Timeout: 5 * time.Second, LocalAddr: local}
+		tc := devClientTLS(t, info.CAFile)
+		m := aws.Auth{AccessKey: bRoot.AccessKeyID, SecretKey: bRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
+		c, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.Dialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return tlsDial(ctx, dialer, addr, tc)
+		}), kgo.SASL(m), kgo.AllowAutoTopicCreation(), kgo.RetryTimeout(3*time.Second),
+			kgo.ConsumerGroup("seed002"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c
+	}
+	cl := newClient(inVPC)
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := produceConsume(pctx, cl, "orders"); err != nil {
+		t.Fatalf("a client in B's VPC: got %v; want it to produce and consume", err)
+	}
+	// From outside B's network, the security group refuses the connection.
+	outside := newClient(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	octx, ocancel := context.WithTimeout(ctx, 3*time.Second)
+	defer ocancel()
+	if err := outside.Ping(octx); err == nil {
+		t.Errorf("a client outside B's VPC got through the security group")
+	}
+
+	// A lists and rejects the connection: B's live session ends.
+	var list struct {
+		ClientVpcConnections []struct{ VpcConnectionArn, Owner string }
+	}
+	mustCLI(t, info, "kl-a", &list, "kafka", "list-client-vpc-connections", "--cluster-arn", arn)
+	if len(list.ClientVpcConnections) != 1 || list.ClientVpcConnections[0].Owner != accountB {
+		t.Fatalf("list-client-vpc-connections: got %+v; want B's connection", list)
+	}
+	mustCLI(t, info, "kl-a", nil, "kafka", "reject-client-vpc-connection", "--cluster-arn", arn, "--vpc-connection-arn", vc.VpcConnectionArn)
+	rejected := time.Now()
+	for endpointOpen(d) {
+		if time.Since(rejected) > 3*time.Second {
+			t.Fatal("the endpoint is still open 3 s after the rejection")
+		}
+	}
+	if took := time.Since(rejected); took > time.Second {
+		t.Errorf("endpoint closed %v after the rejection; want within 1 s", took)
+	}
+	rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer rcancel()
+	if _, err := kmsg.NewPtrMetadataRequest().RequestWith(rctx, cl); err == nil {
+		t.Errorf("a request after the rejection: got an answer; want the connection gone")
+	}
+	var after struct{ State string }
+	mustCLI(t, info, "kl-b", &after, "kafka", "describe-vpc-connection", "--arn", vc.VpcConnectionArn)
+	if after.State != "REJECTED" {
+		t.Errorf("after rejection: got state %s; want REJECTED", after.State)
+	}
+}
+
+// endpointOpen reports whether any VPC connection endpoint listens.
+func endpointOpen(d *Daemon) bool {
+	for _, cs := range d.gw.Status() {
+		for _, ls := range cs.ListenerSets {
+			if strings.HasPrefix(ls.Name, endpointSetPrefix) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tlsDial connects from the dialer's local address and completes a TLS
+// handshake for the address's host.
+func tlsDial(ctx context.Context, d *net.Dialer, addr string, tc *tls.Config) (net.Conn, error) {
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	cfg := tc.Clone()
+	cfg.ServerName = host
+	tlc := tls.Client(c, cfg)
+	if err := tlc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return tlc, nil
+}
