@@ -65,6 +65,10 @@ func (k *kafkaService) routes() {
 		"GET /v1/vpc-connections":                              (*kafkaService).listVpcConnections,
 		"GET /v1/clusters/{clusterArn}/client-vpc-connections": (*kafkaService).listClientVpcConnections,
 		"PUT /v1/clusters/{clusterArn}/client-vpc-connection":  (*kafkaService).rejectClientVpcConnection,
+		"POST /v1/tags/{resourceArn}":                          (*kafkaService).tagResource,
+		"DELETE /v1/tags/{resourceArn}":                        (*kafkaService).untagResource,
+		"GET /v1/tags/{resourceArn}":                           (*kafkaService).listTagsForResource,
+		"GET /v1/clusters/{clusterArn}/nodes":                  (*kafkaService).listNodes,
 	} {
 		k.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			c := r.Context().Value(callKey{}).(*Call)
@@ -72,6 +76,11 @@ func (k *kafkaService) routes() {
 			out, err := h(k, kafkaCall{Call: c, w: w})
 			if err != nil {
 				k.writeError(w, c, err)
+				return
+			}
+			if _, ok := out.(noContent); ok {
+				w.Header().Set("x-amzn-RequestId", c.RequestID)
+				w.WriteHeader(http.StatusNoContent)
 				return
 			}
 			writeJSON(w, c, http.StatusOK, out)
@@ -605,4 +614,83 @@ func (k *kafkaService) rejectClientVpcConnection(c kafkaCall) (any, error) {
 		return nil, err
 	}
 	return map[string]any{}, k.msk.RejectClientVpcConnection(c.Ctx, c.Caller, arn, in.VpcConnectionArn)
+}
+
+// noContent is the answer of operations whose success is 204 and no body.
+type noContent struct{}
+
+func (k *kafkaService) tagResource(c kafkaCall) (any, error) {
+	arn, err := c.arn("resourceArn")
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		Tags map[string]string `json:"tags"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return nil, err
+	}
+	if in.Tags == nil {
+		return nil, required("tags", "")
+	}
+	return noContent{}, k.msk.Tag(c.Ctx, c.Caller, arn, in.Tags)
+}
+
+func (k *kafkaService) untagResource(c kafkaCall) (any, error) {
+	arn, err := c.arn("resourceArn")
+	if err != nil {
+		return nil, err
+	}
+	keys := c.Request.URL.Query()["tagKeys"]
+	if len(keys) == 0 {
+		return nil, required("tagKeys", "")
+	}
+	return noContent{}, k.msk.Untag(c.Ctx, c.Caller, arn, keys)
+}
+
+func (k *kafkaService) listTagsForResource(c kafkaCall) (any, error) {
+	arn, err := c.arn("resourceArn")
+	if err != nil {
+		return nil, err
+	}
+	tags, err := k.msk.Tags(c.Ctx, c.Caller, arn)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"tags": tags}, nil
+}
+
+func (k *kafkaService) listNodes(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	cl, nodes, err := k.msk.ListNodes(c.Ctx, c.Caller, arn)
+	if err != nil {
+		return nil, err
+	}
+	from, to, next, err := page(c, len(nodes))
+	if err != nil {
+		return nil, err
+	}
+	list := []any{}
+	for _, n := range nodes[from:to] {
+		bn := map[string]any{
+			"brokerId":                  float64(n.ID),
+			"endpoints":                 nonNil(n.Hosts),
+			"currentBrokerSoftwareInfo": map[string]any{"kafkaVersion": cl.KafkaVersion},
+		}
+		if len(cl.Subnets) > 0 {
+			bn["clientSubnet"] = cl.Subnets[int(max(n.ID, 0))%len(cl.Subnets)]
+		}
+		if len(n.Hosts) > 0 {
+			bn["clientVpcIpAddress"] = n.Hosts[0]
+		}
+		list = append(list, map[string]any{
+			"nodeType": "BROKER", "instanceType": "kafka.m5.large", "addedToClusterTime": awsISO(cl.Created),
+			"nodeARN":        strings.Replace(arn, ":cluster/", ":broker/", 1) + "/" + strconv.Itoa(int(n.ID)),
+			"brokerNodeInfo": bn,
+		})
+	}
+	return withNext(map[string]any{"nodeInfoList": list}, next), nil
 }

@@ -93,12 +93,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		Store:         st,
 		Logger:        o.Logger,
 		MaxFrameBytes: cfg.MaxFrameBytes,
-		OnChange: func() {
-			select {
-			case d.changed <- struct{}{}:
-			default:
-			}
-		},
+		OnChange:      d.signalChanged,
 	})
 	d.iam, err = iam.NewInDir(st, cfg.StateDir)
 	if err == nil {
@@ -214,6 +209,15 @@ func (d *Daemon) listenerSet(ctx context.Context, cl config.Cluster, l config.Li
 		ls.Authorizer, ls.LocalHandlers = az, d.localHandlers(cl.Name)
 	}
 	return ls, nil
+}
+
+// signalChanged tells whoever follows the daemon's addresses (dev.json)
+// that they changed.
+func (d *Daemon) signalChanged() {
+	select {
+	case d.changed <- struct{}{}:
+	default:
+	}
 }
 
 // localHandlers are the Kafka APIs the gateway answers itself for a

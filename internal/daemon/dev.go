@@ -250,9 +250,14 @@ type DevAccount struct {
 
 // DevCluster is one cluster in dev.json.
 type DevCluster struct {
-	Name      string        `json:"name"`
-	Listeners []DevListener `json:"listeners"`
-	Upstream  []string      `json:"upstream"`
+	Name string `json:"name"`
+	// ARN is the cluster's MSK ARN, for the aws CLI's --cluster-arn.
+	ARN string `json:"arn,omitempty"`
+	// BootstrapBrokers are GetBootstrapBrokers' strings, by its field
+	// names: the cluster's own and every VPC connection's.
+	BootstrapBrokers map[string]string `json:"bootstrap_brokers,omitempty"`
+	Listeners        []DevListener     `json:"listeners"`
+	Upstream         []string          `json:"upstream"`
 }
 
 // DevListener is one listener set in dev.json.
@@ -278,6 +283,12 @@ func (d *Daemon) DevInfo() DevInfo {
 	}
 	for _, cs := range d.gw.Status() {
 		dc := DevCluster{Name: cs.Name, Upstream: []string{}}
+		if arn, err := d.ClusterARN(d.ctx, cs.Name); err == nil {
+			dc.ARN = arn
+			if b, err := d.msk.BootstrapStrings(d.ctx, arn); err == nil && len(b) > 0 {
+				dc.BootstrapBrokers = b
+			}
+		}
 		for _, a := range cs.Upstream {
 			dc.Upstream = append(dc.Upstream, a)
 		}

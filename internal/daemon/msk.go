@@ -159,6 +159,27 @@ func (d *Daemon) registerMSK(ctx context.Context, cl config.Cluster) error {
 		}
 		return ""
 	}
+	spec.Nodes = func() []msk.Node {
+		var nodes []msk.Node
+		for _, cs := range d.gw.Status() {
+			if cs.Name != cl.Name {
+				continue
+			}
+			for id := range cs.Upstream {
+				n := msk.Node{ID: id}
+				for _, ls := range cs.ListenerSets {
+					if strings.HasPrefix(ls.Name, endpointSetPrefix) {
+						continue
+					}
+					if host, _, err := net.SplitHostPort(ls.Brokers[id]); err == nil && !slices.Contains(n.Hosts, host) {
+						n.Hosts = append(n.Hosts, host)
+					}
+				}
+				nodes = append(nodes, n)
+			}
+		}
+		return nodes
+	}
 	return d.msk.Register(ctx, spec)
 }
 
@@ -240,6 +261,7 @@ func (d *Daemon) reconcileEndpoints(ctx context.Context, open map[string]realize
 			if err := d.msk.SetVpcConnectionState(ctx, arn, state, bootstrap, reason); err != nil {
 				d.log.Warn("cannot record a VPC connection's state", "vpc_connection", arn, "err", err)
 			}
+			d.signalChanged() // dev.json lists the new bootstrap string
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/aws"
@@ -119,10 +121,11 @@ func TestSeed002MultiVPCTutorial(t *testing.T) {
 	cliFails(t, info, "kl-b", "ForbiddenException", append(create, subnets[0], subnets[1])...)
 
 	// Step 2: A's basic cluster policy for B, and data-plane access for
-	// B's clients.
+	// B's clients that come through B's VPC (aws:SourceVpc).
 	policy := `{"Version":"2012-10-17","Statement":[
 	{"Effect":"Allow","Principal":{"AWS":["` + accountB + `"]},"Action":["kafka:CreateVpcConnection","kafka:GetBootstrapBrokers","kafka:DescribeCluster","kafka:DescribeClusterV2"],"Resource":"` + arn + `"},
-	{"Effect":"Allow","Principal":{"AWS":["` + accountB + `"]},"Action":["kafka-cluster:*"],"Resource":["` + arn + `","arn:aws:kafka:us-east-1:` + accountA + `:topic/dev/*","arn:aws:kafka:us-east-1:` + accountA + `:group/dev/*"]}]}`
+	{"Effect":"Allow","Principal":{"AWS":["` + accountB + `"]},"Action":["kafka-cluster:*"],"Resource":["` + arn + `","arn:aws:kafka:us-east-1:` + accountA + `:topic/dev/*","arn:aws:kafka:us-east-1:` + accountA + `:group/dev/*"],
+	 "Condition":{"StringEquals":{"aws:SourceVpc":"` + vpc.Vpc.VpcId + `"}}}]}`
 	mustCLI(t, info, "kl-a", nil, "kafka", "put-cluster-policy", "--cluster-arn", arn, "--policy", policy)
 
 	// Step 3: B's mistakes, then its VPC connection.
@@ -133,19 +136,30 @@ func TestSeed002MultiVPCTutorial(t *testing.T) {
 	if vc.State != "CREATING" {
 		t.Errorf("create-vpc-connection: got state %s; want CREATING", vc.State)
 	}
-	deadline := time.Now().Add(time.Second)
-	for {
-		var got struct{ State string }
-		mustCLI(t, info, "kl-b", &got, "kafka", "describe-vpc-connection", "--arn", vc.VpcConnectionArn)
-		if got.State == "AVAILABLE" {
-			break
+	// AVAILABLE within a second of its creation (the CLI's own start-up
+	// is not counted: the store is watched directly).
+	created := time.Now()
+	for state := ""; state != "AVAILABLE"; {
+		conns, err := d.msk.VpcConnections(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			// The CLI itself takes time; allow its own start-up but no more.
-			if time.Since(deadline) > 10*time.Second {
-				t.Fatalf("VPC connection: got state %s; want AVAILABLE", got.State)
+		for _, c := range conns {
+			if c.ARN == vc.VpcConnectionArn {
+				state = c.State
 			}
 		}
+		if time.Since(created) > 5*time.Second {
+			t.Fatalf("VPC connection: got state %s 5 s after its creation; want AVAILABLE", state)
+		}
+	}
+	if took := time.Since(created); took > time.Second {
+		t.Errorf("VPC connection AVAILABLE %v after create-vpc-connection returned; want within 1 s", took)
+	}
+	var described struct{ State, TargetClusterArn string }
+	mustCLI(t, info, "kl-b", &described, "kafka", "describe-vpc-connection", "--arn", vc.VpcConnectionArn)
+	if described.State != "AVAILABLE" || described.TargetClusterArn != arn {
+		t.Errorf("describe-vpc-connection: got %+v; want AVAILABLE to %s", described, arn)
 	}
 	var boot struct{ BootstrapBrokerStringVpcConnectivitySaslIam string }
 	mustCLI(t, info, "kl-b", &boot, "kafka", "get-bootstrap-brokers", "--cluster-arn", arn)
@@ -184,6 +198,53 @@ func TestSeed002MultiVPCTutorial(t *testing.T) {
 	if err := produceConsume(pctx, cl, "orders"); err != nil {
 		t.Fatalf("a client in B's VPC: got %v; want it to produce and consume", err)
 	}
+	// The cluster's own IAM listener is not B's VPC: the cluster policy's
+	// aws:SourceVpc condition does not hold there.
+	var own []string
+	for _, l := range info.Clusters[0].Listeners {
+		if l.Auth == "IAM" {
+			own = strings.Split(l.Bootstrap, ",")
+		}
+	}
+	m := aws.Auth{AccessKey: bRoot.AccessKeyID, SecretKey: bRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
+	direct, err := kgo.NewClient(kgo.SeedBrokers(own...), kgo.DialTLSConfig(devClientTLS(t, info.CAFile)), kgo.SASL(m), kgo.RetryTimeout(3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(direct.Close)
+	dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer dcancel()
+	if err := direct.ProduceSync(dctx, &kgo.Record{Topic: "orders", Value: []byte("v")}).FirstErr(); !errors.Is(err, kerr.TopicAuthorizationFailed) {
+		t.Errorf("B on the cluster's own listener: got %v; want TOPIC_AUTHORIZATION_FAILED", err)
+	}
+
+	// dev.json names the cluster's ARN and the VPC connection's bootstrap.
+	since := time.Now()
+	for {
+		dev := readDevJSON(t, dir)
+		if dev.Clusters[0].ARN == arn && dev.Clusters[0].BootstrapBrokers["bootstrapBrokerStringVpcConnectivitySaslIam"] == boot.BootstrapBrokerStringVpcConnectivitySaslIam {
+			break
+		}
+		if time.Since(since) > 5*time.Second {
+			t.Fatalf("dev.json: got cluster %+v; want arn %s and the VPC connection's bootstrap", dev.Clusters[0], arn)
+		}
+	}
+
+	// list-nodes and tags, as A.
+	var nodes struct {
+		NodeInfoList []struct{ BrokerNodeInfo struct{ BrokerId float64 } }
+	}
+	mustCLI(t, info, "kl-a", &nodes, "kafka", "list-nodes", "--cluster-arn", arn)
+	if len(nodes.NodeInfoList) != 3 {
+		t.Errorf("list-nodes: got %d nodes; want 3", len(nodes.NodeInfoList))
+	}
+	mustCLI(t, info, "kl-a", nil, "kafka", "tag-resource", "--resource-arn", arn, "--tags", "team=platform")
+	var tags struct{ Tags map[string]string }
+	mustCLI(t, info, "kl-a", &tags, "kafka", "list-tags-for-resource", "--resource-arn", arn)
+	if tags.Tags["team"] != "platform" {
+		t.Errorf("list-tags-for-resource: got %v; want team=platform", tags.Tags)
+	}
+
 	// From outside B's network, the security group refuses the connection.
 	outside := newClient(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	octx, ocancel := context.WithTimeout(ctx, 3*time.Second)

@@ -82,6 +82,14 @@ type Spec struct {
 	// Bootstrap returns the bootstrap string of the cluster's own listener
 	// set for a scheme ("PLAINTEXT" for unauthenticated), "" if none.
 	Bootstrap func(scheme string) string
+	// Nodes lists the live brokers and the hosts of their own listeners.
+	Nodes func() []Node
+}
+
+// Node is one broker of a cluster.
+type Node struct {
+	ID    int32
+	Hosts []string // where the cluster's own listeners serve it
 }
 
 // Cluster is a cluster's record: its spec and what the control plane
@@ -244,6 +252,9 @@ func (s *Service) cluster(ctx context.Context, arn string) (Cluster, int64, erro
 		}
 	}
 	c.Spec = spec
+	if spec.Nodes != nil {
+		c.Brokers = len(spec.Nodes())
+	}
 	return c, kv.ModRevision, nil
 }
 
@@ -343,15 +354,31 @@ func (s *Service) ListClusters(ctx context.Context, caller iam.Caller, nameFilte
 // field.
 type Bootstrap map[string]string
 
-// GetBootstrapBrokers returns the cluster's own bootstrap strings and the
-// caller's VPC connections' ones.
+// GetBootstrapBrokers returns the cluster's own bootstrap strings (to its
+// owner) and the caller's account's VPC connections' ones.
 func (s *Service) GetBootstrapBrokers(ctx context.Context, caller iam.Caller, arn string) (Bootstrap, error) {
 	c, err := s.DescribeCluster(ctx, caller, arn, "kafka:GetBootstrapBrokers")
 	if err != nil {
 		return nil, err
 	}
+	return s.bootstrap(ctx, c, caller.Principal.Account)
+}
+
+// BootstrapStrings returns every bootstrap string of a cluster: its own
+// and those of every client account's VPC connections (for dev.json).
+func (s *Service) BootstrapStrings(ctx context.Context, arn string) (Bootstrap, error) {
+	c, _, err := s.cluster(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	return s.bootstrap(ctx, c, "")
+}
+
+// bootstrap is what GetBootstrapBrokers answers account ("" for
+// everything).
+func (s *Service) bootstrap(ctx context.Context, c Cluster, account string) (Bootstrap, error) {
 	out := Bootstrap{}
-	if c.Spec.Bootstrap != nil && caller.Principal.Account == c.Identity.Account {
+	if c.Spec.Bootstrap != nil && (account == "" || account == c.Identity.Account) {
 		for field, scheme := range map[string]string{
 			"bootstrapBrokerString": "PLAINTEXT", "bootstrapBrokerStringTls": string(SchemeTLS),
 			"bootstrapBrokerStringSaslScram": string(SchemeSCRAM), "bootstrapBrokerStringSaslIam": string(SchemeIAM),
@@ -368,7 +395,7 @@ func (s *Service) GetBootstrapBrokers(ctx context.Context, caller iam.Caller, ar
 	field := map[Scheme]string{SchemeIAM: "bootstrapBrokerStringVpcConnectivitySaslIam",
 		SchemeSCRAM: "bootstrapBrokerStringVpcConnectivitySaslScram", SchemeTLS: "bootstrapBrokerStringVpcConnectivityTls"}
 	for _, vc := range conns {
-		if vc.ClusterARN != arn || vc.Owner != caller.Principal.Account || vc.State != StateAvailable || vc.Bootstrap == "" {
+		if vc.ClusterARN != c.Identity.ARN() || (account != "" && vc.Owner != account) || vc.State != StateAvailable || vc.Bootstrap == "" {
 			continue
 		}
 		if cur := out[field[vc.Auth]]; cur != "" {
@@ -482,4 +509,15 @@ func (s *Service) DeleteClusterPolicy(ctx context.Context, caller iam.Caller, ar
 		return err
 	}
 	return authz.DeleteClusterPolicy(ctx, s.st, c.Identity.Name)
+}
+
+// ListNodes lists a cluster's brokers.
+func (s *Service) ListNodes(ctx context.Context, caller iam.Caller, arn string) (Cluster, []Node, error) {
+	c, err := s.DescribeCluster(ctx, caller, arn, "kafka:ListNodes")
+	if err != nil || c.Spec.Nodes == nil {
+		return c, nil, err
+	}
+	nodes := c.Spec.Nodes()
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].ID < nodes[j].ID })
+	return c, nodes, nil
 }

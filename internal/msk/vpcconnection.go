@@ -50,6 +50,9 @@ func (s *Service) CreateVpcConnection(ctx context.Context, caller iam.Caller, in
 	if c.State != StateActive {
 		return VpcConnection{}, badRequest("targetClusterArn", "The cluster is in the %s state; it must be ACTIVE.", c.State)
 	}
+	if err := checkTags(in.Tags); err != nil {
+		return VpcConnection{}, err
+	}
 	switch in.Auth {
 	case SchemeIAM, SchemeSCRAM, SchemeTLS:
 	default:
