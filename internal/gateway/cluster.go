@@ -25,6 +25,7 @@ type cluster struct {
 	gw    *Gateway
 	cfg   ClusterConfig
 	alloc *brokermap.Allocator
+	stop  context.CancelFunc // ends discovery
 
 	// versions is the upstream's last ApiVersions answer, for clients that
 	// ask before they have authenticated.

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -165,14 +166,42 @@ func (g *Gateway) AddCluster(ctx context.Context, cfg ClusterConfig) error {
 		c.close()
 		return fmt.Errorf("gateway: cluster %s: %w", cfg.Name, err)
 	}
+	dctx, stop := context.WithCancel(g.ctx)
+	c.stop = stop
 	g.mu.Lock()
 	g.clusters = append(g.clusters, c)
 	g.mu.Unlock()
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		c.discoverLoop(g.ctx)
+		c.discoverLoop(dctx)
 	}()
+	return nil
+}
+
+// RemoveCluster stops serving a cluster: its discovery ends, and every
+// listener set closes with its live sessions.
+func (g *Gateway) RemoveCluster(name string) error {
+	g.mu.Lock()
+	i := slices.IndexFunc(g.clusters, func(c *cluster) bool { return c.cfg.Name == name })
+	if i < 0 {
+		g.mu.Unlock()
+		return fmt.Errorf("gateway: no cluster named %q", name)
+	}
+	c := g.clusters[i]
+	g.clusters = slices.Delete(g.clusters, i, i+1)
+	g.mu.Unlock()
+	c.stop()
+	c.mu.Lock()
+	sets := c.sets
+	c.mu.Unlock()
+	c.close()
+	n := 0
+	for _, s := range sets {
+		n += s.closeConns()
+	}
+	g.log.Info("cluster removed; its connections are closed", "cluster", name, "connections", n)
+	go g.onChange()
 	return nil
 }
 

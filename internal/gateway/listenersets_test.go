@@ -575,3 +575,36 @@ type lsNoDialer struct{}
 func (lsNoDialer) Dial(context.Context, string) (net.Conn, error) {
 	return nil, errors.New("no upstream")
 }
+
+// Removing a cluster closes its listeners and live sessions at once, and
+// its name can be used again.
+func TestRemoveCluster(t *testing.T) {
+	h := newHarness(t, withBrokers(1), withSets(func(h *harness) []gateway.ListenerSetConfig {
+		return []gateway.ListenerSetConfig{portsSet(t, "gone")}
+	}))
+	st := h.status("gone")
+	raw := dialRaw(t, st.Bootstrap[0])
+	raw.roundTrip(kmsg.NewPtrApiVersionsRequest())
+	start := time.Now()
+	if err := h.gw.RemoveCluster("test"); err != nil {
+		t.Fatalf("RemoveCluster: %v", err)
+	}
+	raw.conn.SetDeadline(start.Add(time.Second))
+	_, err := raw.conn.Write(raw.f.AppendRequest(nil, kmsg.NewPtrMetadataRequest(), 99))
+	if err == nil {
+		_, err = raw.tryRecv(kmsg.NewPtrMetadataRequest(), 99)
+	}
+	if err == nil || isTimeout(err) {
+		t.Errorf("a live session after the removal: got %v; want it closed within 1s", err)
+	}
+	if c, err := net.DialTimeout("tcp", st.Bootstrap[0], time.Second); err == nil {
+		c.Close()
+		t.Errorf("the removed cluster's listener %s still accepts connections", st.Bootstrap[0])
+	}
+	if got := len(h.gw.Status()); got != 0 {
+		t.Errorf("got %d clusters in Status; want 0", got)
+	}
+	if err := h.gw.RemoveCluster("test"); err == nil {
+		t.Errorf("removing it twice: got no error; want one")
+	}
+}
