@@ -39,7 +39,13 @@ type Config struct {
 	// AuditAllows writes an audit record for every allowed request too;
 	// denials are always audited.
 	AuditAllows bool `yaml:"audit_allows,omitempty"`
+	// Provisioner "embedded" lets CreateClusterV2 start in-process Kafka
+	// clusters (kafkalink dev); empty: clusters come from this file only.
+	Provisioner string `yaml:"provisioner,omitempty"`
 }
+
+// ProvisionerEmbedded is the provisioner of kafkalink dev.
+const ProvisionerEmbedded = "embedded"
 
 // Account is an account kafkalink keeps: a 12-digit id and the AWS CLI
 // profile name its root credentials are written under.
@@ -163,6 +169,9 @@ func Load(path string) (*Config, error) {
 func (c *Config) Validate() error {
 	if len(c.Clusters) == 0 {
 		return errors.New("no clusters")
+	}
+	if c.Provisioner != "" && c.Provisioner != ProvisionerEmbedded {
+		return fmt.Errorf("provisioner %q: the only provisioner is %q", c.Provisioner, ProvisionerEmbedded)
 	}
 	ids, profiles := map[string]bool{}, map[string]bool{}
 	for i, a := range c.Accounts {

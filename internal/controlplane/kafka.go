@@ -69,6 +69,8 @@ func (k *kafkaService) routes() {
 		"DELETE /v1/tags/{resourceArn}":                        (*kafkaService).untagResource,
 		"GET /v1/tags/{resourceArn}":                           (*kafkaService).listTagsForResource,
 		"GET /v1/clusters/{clusterArn}/nodes":                  (*kafkaService).listNodes,
+		"POST /api/v2/clusters":                                (*kafkaService).createClusterV2,
+		"DELETE /v1/clusters/{clusterArn}":                     (*kafkaService).deleteCluster,
 	} {
 		k.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			c := r.Context().Value(callKey{}).(*Call)
@@ -693,4 +695,107 @@ func (k *kafkaService) listNodes(c kafkaCall) (any, error) {
 		})
 	}
 	return withNext(map[string]any{"nodeInfoList": list}, next), nil
+}
+
+// jsonClientAuthentication is ClientAuthentication in requests.
+type jsonClientAuthentication struct {
+	Sasl *struct {
+		Iam   *jsonScheme `json:"iam"`
+		Scram *jsonScheme `json:"scram"`
+	} `json:"sasl"`
+	Tls *struct {
+		Enabled                     bool     `json:"enabled"`
+		CertificateAuthorityArnList []string `json:"certificateAuthorityArnList"`
+	} `json:"tls"`
+	Unauthenticated *jsonScheme `json:"unauthenticated"`
+}
+
+func (a *jsonClientAuthentication) auth() msk.ClientAuth {
+	var out msk.ClientAuth
+	if a == nil {
+		return out
+	}
+	if a.Sasl != nil {
+		out.IAM = a.Sasl.Iam != nil && a.Sasl.Iam.Enabled
+		out.SCRAM = a.Sasl.Scram != nil && a.Sasl.Scram.Enabled
+	}
+	out.TLS = a.Tls != nil && a.Tls.Enabled
+	out.Unauthenticated = a.Unauthenticated != nil && a.Unauthenticated.Enabled
+	return out
+}
+
+func (k *kafkaService) createClusterV2(c kafkaCall) (any, error) {
+	var in struct {
+		ClusterName string            `json:"clusterName"`
+		Tags        map[string]string `json:"tags"`
+		Provisioned *struct {
+			BrokerNodeGroupInfo *struct {
+				ClientSubnets        []string        `json:"clientSubnets"`
+				SecurityGroups       []string        `json:"securityGroups"`
+				InstanceType         string          `json:"instanceType"`
+				BrokerAZDistribution string          `json:"brokerAZDistribution"`
+				StorageInfo          json.RawMessage `json:"storageInfo"`
+				ConnectivityInfo     json.RawMessage `json:"connectivityInfo"`
+				ZoneIds              []string        `json:"zoneIds"`
+			} `json:"brokerNodeGroupInfo"`
+			ClientAuthentication *jsonClientAuthentication `json:"clientAuthentication"`
+			KafkaVersion         string                    `json:"kafkaVersion"`
+			NumberOfBrokerNodes  int                       `json:"numberOfBrokerNodes"`
+			// Accepted and not acted on: kafkalink has no brokers of its
+			// own to configure, encrypt, monitor or log.
+			ConfigurationInfo  json.RawMessage `json:"configurationInfo"`
+			EncryptionInfo     json.RawMessage `json:"encryptionInfo"`
+			EnhancedMonitoring string          `json:"enhancedMonitoring"`
+			OpenMonitoring     json.RawMessage `json:"openMonitoring"`
+			LoggingInfo        json.RawMessage `json:"loggingInfo"`
+			StorageMode        string          `json:"storageMode"`
+			Rebalancing        json.RawMessage `json:"rebalancing"`
+		} `json:"provisioned"`
+		Serverless json.RawMessage `json:"serverless"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return nil, err
+	}
+	if err := required("clusterName", in.ClusterName); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.Provisioned != nil && in.Serverless != nil:
+		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "Specify either provisioned or serverless, not both."}
+	case in.Serverless != nil:
+		return nil, k.msk.CreateServerless(c.Ctx, c.Caller)
+	case in.Provisioned == nil:
+		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "Specify provisioned or serverless."}
+	}
+	p := in.Provisioned
+	if p.BrokerNodeGroupInfo == nil {
+		return nil, required("brokerNodeGroupInfo", "")
+	}
+	if err := required("kafkaVersion", p.KafkaVersion); err != nil {
+		return nil, err
+	}
+	if len(p.BrokerNodeGroupInfo.ClientSubnets) > maxListItems || len(p.BrokerNodeGroupInfo.SecurityGroups) > maxListItems || len(p.KafkaVersion) > 128 {
+		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "Too many subnets or security groups, or a kafkaVersion that is too long."}
+	}
+	cl, err := k.msk.CreateCluster(c.Ctx, c.Caller, msk.CreateClusterInput{
+		Name: in.ClusterName, Brokers: p.NumberOfBrokerNodes, Auth: p.ClientAuthentication.auth(),
+		Subnets: p.BrokerNodeGroupInfo.ClientSubnets, SecurityGroups: p.BrokerNodeGroupInfo.SecurityGroups,
+		KafkaVersion: p.KafkaVersion, Tags: in.Tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"clusterArn": cl.Identity.ARN(), "clusterName": in.ClusterName, "state": cl.State, "clusterType": "PROVISIONED"}, nil
+}
+
+func (k *kafkaService) deleteCluster(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	cl, err := k.msk.DeleteCluster(c.Ctx, c.Caller, arn, c.Request.URL.Query().Get("currentVersion"))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"clusterArn": arn, "state": cl.State}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/kafkalink/kafkalink/internal/acl"
@@ -45,20 +46,22 @@ type Daemon struct {
 	gw      *gateway.Gateway
 	clients []*kgo.Client
 
-	iam      *iam.Service
-	verifier *sigv4.Verifier    // data-plane signatures (AWS_MSK_IAM, OAUTHBEARER)
-	replays  *authn.Replays     // IAM tokens seen, shared by every IAM listener set
-	acls     *acl.Authorizer    // Kafka ACLs of SCRAM and mTLS principals
-	scram    *scram.Credentials // SCRAM credentials kafkalink keeps
-	gen      authz.Generation   // moves when IAM or a cluster policy changes
-	audit    *authz.Audit
-	ec2      *ec2.Service        // VPCs, subnets and security groups
-	msk      *msk.Service        // MSK clusters and VPC connections
-	netdrv   *netdriver.Loopback // where VPC addresses live on this machine
-	ctx      context.Context     // ends with Close
-	cancel   context.CancelFunc
-	api      *http.Server
-	apiAddr  string // the front door's address, "" when there is none
+	iam         *iam.Service
+	verifier    *sigv4.Verifier    // data-plane signatures (AWS_MSK_IAM, OAUTHBEARER)
+	replays     *authn.Replays     // IAM tokens seen, shared by every IAM listener set
+	acls        *acl.Authorizer    // Kafka ACLs of SCRAM and mTLS principals
+	scram       *scram.Credentials // SCRAM credentials kafkalink keeps
+	gen         authz.Generation   // moves when IAM or a cluster policy changes
+	audit       *authz.Audit
+	ec2         *ec2.Service // VPCs, subnets and security groups
+	provMu      sync.Mutex
+	provisioned map[string]*provisioned // clusters CreateClusterV2 started
+	msk         *msk.Service            // MSK clusters and VPC connections
+	netdrv      *netdriver.Loopback     // where VPC addresses live on this machine
+	ctx         context.Context         // ends with Close
+	cancel      context.CancelFunc
+	api         *http.Server
+	apiAddr     string // the front door's address, "" when there is none
 
 	embedded *kfake.Cluster       // dev mode's upstream, nil otherwise
 	caFile   string               // dev mode's CA certificate
@@ -86,7 +89,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	d := &Daemon{cfg: cfg, log: o.Logger, store: st, changed: make(chan struct{}, 1), done: make(chan struct{})}
+	d := &Daemon{cfg: cfg, log: o.Logger, store: st, changed: make(chan struct{}, 1), done: make(chan struct{}), provisioned: map[string]*provisioned{}}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.audit = &authz.Audit{Log: o.Logger.With("log", "audit"), Allows: cfg.AuditAllows}
 	d.gw = gateway.New(gateway.Options{
@@ -137,53 +140,67 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	for _, cl := range cfg.Clusters {
-		if err := d.addCluster(ctx, cl); err != nil {
+		client, err := d.addCluster(ctx, cl)
+		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("daemon: %w", err)
 		}
-		if err := d.registerMSK(ctx, cl); err != nil {
+		d.clients = append(d.clients, client)
+		if err := d.registerMSK(ctx, cl, clusterNetwork{}); err != nil {
 			d.Close()
 			return nil, fmt.Errorf("daemon: %w", err)
 		}
 	}
 	go d.realizeVpcConnections(d.ctx)
+	if cfg.Provisioner == config.ProvisionerEmbedded {
+		d.msk.EnableProvisioning()
+		go d.provisionClusters(d.ctx)
+	}
 	return d, nil
 }
 
-func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) error {
+// addCluster serves a cluster; the client it returns discovers its
+// brokers, and is the caller's to close.
+func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) (*kgo.Client, error) {
 	dialer, err := upstream.NewDialer(cl.Upstream)
 	if err != nil {
-		return fmt.Errorf("cluster %s: %w", cl.Name, err)
+		return nil, fmt.Errorf("cluster %s: %w", cl.Name, err)
 	}
 	kc, err := kgo.NewClient(dialer.KgoOpts()...)
 	if err != nil {
-		return fmt.Errorf("cluster %s: %w", cl.Name, err)
+		return nil, fmt.Errorf("cluster %s: %w", cl.Name, err)
 	}
-	d.clients = append(d.clients, kc)
 	gc := gateway.ClusterConfig{
 		Name:              cl.Name,
 		Dialer:            dialer,
 		Discoverer:        gateway.KgoDiscoverer{Client: kc},
 		DiscoveryInterval: cl.DiscoveryInterval,
 	}
+	fail := func(err error) (*kgo.Client, error) {
+		kc.Close()
+		return nil, err
+	}
 	for _, l := range cl.Listeners {
 		strat, err := l.BrokerStrategy()
 		if err != nil {
-			return fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err)
+			return fail(fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err))
 		}
 		tc, err := l.TLS.ServerConfig()
 		if err != nil {
-			return fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err)
+			return fail(fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err))
 		}
 		ls, err := d.listenerSet(ctx, cl, l, l.Name, strat, tc)
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		gc.ListenerSets = append(gc.ListenerSets, ls)
 	}
 	d.acls.SetAllowEveryoneIfNoACL(cl.Name, cl.AllowEveryoneIfNoACLFound)
 	d.acls.SetSuperUsers(cl.Name, cl.SuperUsers)
-	return d.gw.AddCluster(ctx, gc)
+	if err := d.gw.AddCluster(ctx, gc); err != nil {
+		return fail(err)
+	}
+	return kc, nil
 }
 
 // listenerSet is the gateway's listener set for one of a cluster's

@@ -83,9 +83,10 @@ func DevConfig(o DevOptions, upstreamAddrs []string) *config.Config {
 	mtls := brokerTLS()
 	mtls.ClientCAFile = filepath.Join(o.StateDir, "ca.pem")
 	return &config.Config{
-		StateDir:  o.StateDir,
-		Region:    DevRegion,
-		APIListen: o.APIListen,
+		StateDir:    o.StateDir,
+		Region:      DevRegion,
+		APIListen:   o.APIListen,
+		Provisioner: config.ProvisionerEmbedded,
 		// The demo accounts: the cluster owner and a client.
 		Accounts: []config.Account{{ID: "111111111111", Profile: "kl-a"}, {ID: "222222222222", Profile: "kl-b"}},
 		Clusters: []config.Cluster{{

@@ -115,14 +115,18 @@ func (d *Daemon) ensureClusterNetwork(ctx context.Context, cluster, account stri
 
 // registerMSK makes a configured cluster an MSK cluster: its ARN, zones,
 // client authentication and bootstrap strings.
-func (d *Daemon) registerMSK(ctx context.Context, cl config.Cluster) error {
+// Configured clusters get a network kafkalink keeps (cn zero); provisioned
+// ones the network they were created in.
+func (d *Daemon) registerMSK(ctx context.Context, cl config.Cluster, cn clusterNetwork) error {
 	id, err := d.clusterIdentity(ctx, cl)
 	if err != nil {
 		return nil // no owning account: not an MSK cluster
 	}
-	cn, err := d.ensureClusterNetwork(ctx, cl.Name, id.Account)
-	if err != nil {
-		return err
+	provisioned := cn.VPC != ""
+	if !provisioned {
+		if cn, err = d.ensureClusterNetwork(ctx, cl.Name, id.Account); err != nil {
+			return err
+		}
 	}
 	spec := msk.Spec{Identity: id, KafkaVersion: KafkaVersion, ACLsInForce: !cl.AllowEveryoneIfNoACLFound,
 		Subnets: cn.Subnets, SecurityGroups: cn.SecurityGroups, ZoneIDs: cn.ZoneIDs}
@@ -152,7 +156,7 @@ func (d *Daemon) registerMSK(ctx context.Context, cl config.Cluster) error {
 				if strings.HasPrefix(ls.Name, endpointSetPrefix) || ls.Strategy == brokermap.SNIPerBroker {
 					continue
 				}
-				if ls.Auth == scheme || (scheme == "PLAINTEXT" && ls.Auth == "") {
+				if ls.Auth == authenticatorName[scheme] || (scheme == "PLAINTEXT" && ls.Auth == "") {
 					return strings.Join(ls.Bootstrap, ",")
 				}
 			}
@@ -180,8 +184,15 @@ func (d *Daemon) registerMSK(ctx context.Context, cl config.Cluster) error {
 		}
 		return nodes
 	}
+	if provisioned {
+		return d.msk.Provisioned(ctx, spec)
+	}
 	return d.msk.Register(ctx, spec)
 }
+
+// authenticatorName is the gateway's name for the authenticator of a
+// scheme.
+var authenticatorName = map[string]string{string(msk.SchemeIAM): "IAM", string(msk.SchemeSCRAM): "SASL_SCRAM", string(msk.SchemeTLS): "TLS"}
 
 // endpointSetPrefix names the listener sets of VPC connection endpoints.
 const endpointSetPrefix = "vpce-"
@@ -273,16 +284,13 @@ func (d *Daemon) reconcileEndpoints(ctx context.Context, open map[string]realize
 // session with the VPC and the endpoint.
 func (d *Daemon) openEndpoint(ctx context.Context, vc msk.VpcConnection) (realized, string, error) {
 	r := realized{cluster: vc.Cluster, vpc: vc.VpcID}
-	var cl config.Cluster
 	var l config.ListenerSet
-	found := false
-	for _, c := range d.cfg.Clusters {
-		if c.Name != vc.Cluster {
-			continue
-		}
-		for _, x := range c.Listeners {
+	cl, found := d.clusterConfig(vc.Cluster)
+	if found {
+		found = false
+		for _, x := range cl.Listeners {
 			if x.Auth == schemeAuth[vc.Auth] && !found {
-				cl, l, found = c, x, true
+				l, found = x, true
 			}
 		}
 	}

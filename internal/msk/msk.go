@@ -101,6 +101,8 @@ type Cluster struct {
 	CurrentVersion  string            `json:"currentVersion"`
 	VpcConnectivity map[Scheme]bool   `json:"vpcConnectivity,omitempty"`
 	Tags            map[string]string `json:"tags,omitempty"`
+	// Request is set for clusters CreateClusterV2 created.
+	Request *Request `json:"request,omitempty"`
 }
 
 // VpcConnection is a client account's managed VPC connection.
@@ -173,8 +175,9 @@ type Service struct {
 	region string
 	now    func() time.Time
 
-	mu       sync.Mutex
-	clusters map[string]Spec // by name
+	mu           sync.Mutex
+	clusters     map[string]Spec // by name
+	provisioning bool            // CreateClusterV2 may create clusters
 }
 
 // New returns the control plane of a region.
@@ -231,29 +234,40 @@ func newVersion() string {
 
 // cluster loads a cluster by ARN, with its record's revision.
 func (s *Service) cluster(ctx context.Context, arn string) (Cluster, int64, error) {
-	name, id, ok := parseClusterARN(arn)
-	s.mu.Lock()
-	spec, known := s.clusters[name]
-	s.mu.Unlock()
+	name, _, ok := parseClusterARN(arn)
 	if !ok {
 		return Cluster{}, 0, badRequest("clusterArn", "The cluster ARN %q is not valid.", arn)
 	}
-	if !known || spec.Identity.UUID != id || spec.Identity.ARN() != arn {
-		return Cluster{}, 0, notFound("clusterArn", "The cluster %s does not exist.", arn)
-	}
+	missing := notFound("clusterArn", "The cluster %s does not exist.", arn)
 	kv, found, err := s.st.Get(ctx, clusterPrefix+name)
 	if err != nil {
 		return Cluster{}, 0, err
 	}
-	var c Cluster
-	if found {
-		if err := json.Unmarshal(kv.Value, &c); err != nil {
-			return Cluster{}, 0, fmt.Errorf("msk: cluster %s: %w", name, err)
-		}
+	if !found {
+		return Cluster{}, 0, missing
 	}
-	c.Spec = spec
-	if spec.Nodes != nil {
-		c.Brokers = len(spec.Nodes())
+	var c Cluster
+	if err := json.Unmarshal(kv.Value, &c); err != nil {
+		return Cluster{}, 0, fmt.Errorf("msk: cluster %s: %w", name, err)
+	}
+	s.mu.Lock()
+	spec, known := s.clusters[name]
+	s.mu.Unlock()
+	switch {
+	case known:
+		c.Spec = spec
+	case c.Request != nil: // not provisioned yet
+		r := c.Request
+		c.Spec = Spec{Identity: r.Identity, KafkaVersion: r.KafkaVersion, Brokers: r.Brokers, Auth: r.Auth, ACLsInForce: true,
+			Subnets: r.Subnets, SecurityGroups: r.SecurityGroups, ZoneIDs: r.SubnetZones}
+	default:
+		return Cluster{}, 0, missing
+	}
+	if c.Identity.ARN() != arn {
+		return Cluster{}, 0, missing
+	}
+	if c.Spec.Nodes != nil {
+		c.Brokers = len(c.Spec.Nodes())
 	}
 	return c, kv.ModRevision, nil
 }
@@ -271,17 +285,29 @@ func parseClusterARN(arn string) (name, id string, ok bool) {
 	return res[1], res[2], true
 }
 
-// Clusters lists every registered cluster's record, by name.
+// Clusters lists every cluster's record, by name.
 func (s *Service) Clusters(ctx context.Context) ([]Cluster, error) {
-	s.mu.Lock()
-	var arns []string
-	for _, spec := range s.clusters {
-		arns = append(arns, spec.Identity.ARN())
+	kvs, _, err := s.st.List(ctx, clusterPrefix)
+	if err != nil {
+		return nil, err
 	}
-	s.mu.Unlock()
-	sort.Strings(arns)
 	var out []Cluster
-	for _, arn := range arns {
+	for _, kv := range kvs {
+		name := strings.TrimPrefix(kv.Key, clusterPrefix)
+		s.mu.Lock()
+		spec, known := s.clusters[name]
+		s.mu.Unlock()
+		var rec Cluster
+		if err := json.Unmarshal(kv.Value, &rec); err != nil {
+			return nil, fmt.Errorf("msk: cluster %s: %w", name, err)
+		}
+		arn := spec.Identity.ARN()
+		if !known {
+			if rec.Request == nil {
+				continue // registered by a configuration this process does not serve
+			}
+			arn = rec.Request.Identity.ARN()
+		}
 		c, _, err := s.cluster(ctx, arn)
 		if err != nil {
 			return nil, err

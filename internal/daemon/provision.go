@@ -1,0 +1,225 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafkalink/kafkalink/internal/brokermap"
+	"github.com/kafkalink/kafkalink/internal/config"
+	"github.com/kafkalink/kafkalink/internal/msk"
+	"github.com/kafkalink/kafkalink/internal/pki"
+	"github.com/kafkalink/kafkalink/internal/store"
+	"github.com/kafkalink/kafkalink/internal/upstream"
+)
+
+// The embedded provisioner of kafkalink dev: CreateClusterV2 starts an
+// in-process Kafka cluster (franz-go's kfake) with the requested brokers,
+// and the gateway serves it on its own listeners (9092/9094/9096/9098 per
+// enabled scheme, one address per broker) in the cluster's VPC, as the
+// network driver maps it. Its data lives in memory: a restart provisions
+// it again, empty.
+
+// provisioned is a cluster the provisioner runs.
+type provisioned struct {
+	cfg    config.Cluster
+	kf     *kfake.Cluster
+	client *kgo.Client // broker discovery
+}
+
+// schemePorts are MSK's ports of a provisioned cluster's own listeners.
+var schemePorts = []struct {
+	auth, name string
+	port       int
+	on         func(msk.ClientAuth) bool
+}{
+	{"", "own-plaintext", 9092, func(a msk.ClientAuth) bool { return a.Unauthenticated }},
+	{config.AuthMTLS, "own-mtls", 9094, func(a msk.ClientAuth) bool { return a.TLS }},
+	{config.AuthSCRAM, "own-scram", 9096, func(a msk.ClientAuth) bool { return a.SCRAM }},
+	{config.AuthIAM, "own-iam", 9098, func(a msk.ClientAuth) bool { return a.IAM }},
+}
+
+// clusterConfig is the configuration of a cluster: from the file, or made
+// by the provisioner.
+func (d *Daemon) clusterConfig(name string) (config.Cluster, bool) {
+	for _, c := range d.cfg.Clusters {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	d.provMu.Lock()
+	defer d.provMu.Unlock()
+	if p, ok := d.provisioned[name]; ok {
+		return p.cfg, true
+	}
+	return config.Cluster{}, false
+}
+
+// provisionClusters keeps the running embedded clusters equal to those
+// CreateClusterV2 asked for and DeleteCluster has not removed.
+func (d *Daemon) provisionClusters(ctx context.Context) {
+	for ctx.Err() == nil {
+		_, rev, err := d.store.List(ctx, msk.ClusterPrefix)
+		if err == nil {
+			d.reconcileProvisioned(ctx)
+			var events <-chan store.Event
+			if events, err = d.store.Watch(ctx, msk.ClusterPrefix, rev+1); err == nil {
+				for range events {
+					d.reconcileProvisioned(ctx)
+				}
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			d.log.Warn("cannot follow requested clusters; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	d.provMu.Lock()
+	defer d.provMu.Unlock()
+	for _, p := range d.provisioned {
+		if p.client != nil {
+			p.client.Close()
+		}
+		p.kf.Close()
+	}
+}
+
+func (d *Daemon) reconcileProvisioned(ctx context.Context) {
+	reqs, err := d.msk.Requested(ctx)
+	if err != nil {
+		d.log.Warn("cannot list requested clusters", "err", err)
+		return
+	}
+	for _, c := range reqs {
+		name := c.Identity.Name
+		d.provMu.Lock()
+		p, running := d.provisioned[name]
+		d.provMu.Unlock()
+		switch {
+		case c.State == msk.StateDeleting:
+			if running {
+				if err := d.gw.RemoveCluster(name); err != nil {
+					d.log.Warn("cannot stop serving a deleted cluster", "cluster", name, "err", err)
+				}
+				p.client.Close()
+				p.kf.Close()
+				d.provMu.Lock()
+				delete(d.provisioned, name)
+				d.provMu.Unlock()
+			}
+			if err := d.msk.Deprovisioned(ctx, name); err != nil {
+				d.log.Warn("cannot forget a deleted cluster", "cluster", name, "err", err)
+			}
+			d.log.Info("cluster deleted", "cluster", name)
+			d.signalChanged()
+		case !running && (c.State == msk.StateCreating || c.State == msk.StateActive):
+			if err := d.provision(ctx, *c.Request); err != nil {
+				d.log.Error("cannot provision a cluster", "cluster", name, "err", err)
+				continue
+			}
+			d.log.Info("cluster provisioned", "cluster", name, "brokers", c.Request.Brokers)
+			d.signalChanged()
+		}
+	}
+}
+
+// provision starts a requested cluster and serves it.
+func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
+	name, owner := r.Identity.Name, r.Identity.Account
+	vpc, err := d.ec2.VPC(ctx, owner, r.VpcID)
+	if err != nil {
+		return err
+	}
+	subnets, err := d.ec2.Subnets(ctx, owner, r.Subnets[:1])
+	if err != nil {
+		return err
+	}
+	// Brokers at the first subnet's tenth address and on, as the network
+	// driver maps the VPC.
+	declared := subnets[0].CIDRBlock.Masked().Addr()
+	for range 10 {
+		declared = declared.Next()
+	}
+	first, err := d.netdrv.Host(ctx, vpc.ID, vpc.CIDRBlock, declared)
+	if err != nil {
+		return err
+	}
+	const capacity = 15 // MSK's most brokers per cluster
+	hosts := []string{}
+	for a, i := first, 0; i < capacity; a, i = a.Next(), i+1 {
+		hosts = append(hosts, a.String())
+	}
+	certFile, keyFile, err := d.issueClusterCertificate(name, hosts)
+	if err != nil {
+		return err
+	}
+	kf, err := kfake.NewCluster(kfake.NumBrokers(r.Brokers), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(3))
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", name, err)
+	}
+	cl := config.Cluster{Name: name, Account: owner, Upstream: upstream.Config{Bootstrap: kf.ListenAddrs()},
+		SuperUsers: []string{"User:" + DevAdmin, "User:CN=" + DevAdmin}}
+	for _, sp := range schemePorts {
+		if !sp.on(r.Auth) {
+			continue
+		}
+		l := config.ListenerSet{Name: sp.name, Strategy: brokermap.IPPerBroker, Auth: sp.auth, FirstIP: first.String(), Count: capacity, Port: sp.port}
+		if sp.auth != "" {
+			l.TLS = &config.ServerTLS{CertFile: certFile, KeyFile: keyFile}
+		}
+		if sp.auth == config.AuthMTLS {
+			l.TLS.ClientCAFile = filepath.Join(d.cfg.StateDir, "ca.pem")
+		}
+		cl.Listeners = append(cl.Listeners, l)
+	}
+	if _, _, _, err := d.store.CompareAndSwap(ctx, "clusters/"+name+"/uuid", []byte(r.Identity.UUID), 0); err != nil {
+		kf.Close()
+		return err
+	}
+	p := &provisioned{cfg: cl, kf: kf}
+	d.provMu.Lock()
+	d.provisioned[name] = p
+	d.provMu.Unlock()
+	fail := func(err error) error {
+		d.provMu.Lock()
+		delete(d.provisioned, name)
+		d.provMu.Unlock()
+		d.gw.RemoveCluster(name)
+		kf.Close()
+		return err
+	}
+	client, err := d.addCluster(ctx, cl)
+	if err != nil {
+		return fail(err)
+	}
+	d.provMu.Lock()
+	p.client = client
+	d.provMu.Unlock()
+	if err := d.registerMSK(ctx, cl, clusterNetwork{VPC: r.VpcID, Subnets: r.Subnets, ZoneIDs: r.SubnetZones, SecurityGroups: r.SecurityGroups}); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// issueClusterCertificate writes a certificate from the state directory's
+// CA for a provisioned cluster's broker addresses.
+func (d *Daemon) issueClusterCertificate(name string, hosts []string) (certFile, keyFile string, err error) {
+	ca, err := pki.LoadOrCreateCA(d.cfg.StateDir, "kafkalink dev CA")
+	if err != nil {
+		return "", "", err
+	}
+	cert, err := ca.Issue(hosts...)
+	if err != nil {
+		return "", "", err
+	}
+	certFile = filepath.Join(d.cfg.StateDir, "tls", "cluster-"+name+".pem")
+	keyFile = filepath.Join(d.cfg.StateDir, "tls", "cluster-"+name+"-key.pem")
+	return certFile, keyFile, pki.WriteFiles(cert, certFile, keyFile)
+}

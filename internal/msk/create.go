@@ -1,0 +1,224 @@
+package msk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+
+	"github.com/google/uuid"
+
+	"github.com/kafkalink/kafkalink/internal/authz"
+	"github.com/kafkalink/kafkalink/internal/iam"
+)
+
+// Request is what CreateClusterV2 asked for; it is kept with the record of
+// a cluster kafkalink provisions itself, so that it can be provisioned
+// again after a restart.
+type Request struct {
+	Identity       authz.Cluster `json:"identity"`
+	Brokers        int           `json:"brokers"`
+	Auth           ClientAuth    `json:"auth"`
+	VpcID          string        `json:"vpcId"`
+	Subnets        []string      `json:"subnets"`
+	SubnetZones    []string      `json:"zoneIds"`
+	SecurityGroups []string      `json:"securityGroups"`
+	KafkaVersion   string        `json:"kafkaVersion"`
+}
+
+// EnableProvisioning lets CreateClusterV2 create clusters (the embedded
+// provisioner of kafkalink dev); without it, clusters come from the
+// configuration only.
+func (s *Service) EnableProvisioning() {
+	s.mu.Lock()
+	s.provisioning = true
+	s.mu.Unlock()
+}
+
+var clusterName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,63}$`)
+
+// CreateClusterInput is a provisioned cluster CreateClusterV2 asks for.
+type CreateClusterInput struct {
+	Name           string
+	Brokers        int
+	Auth           ClientAuth
+	Subnets        []string
+	SecurityGroups []string
+	KafkaVersion   string
+	Tags           map[string]string
+}
+
+// CreateCluster records a provisioned cluster to create in the caller's
+// account; it is CREATING until the provisioner has started it.
+func (s *Service) CreateCluster(ctx context.Context, caller iam.Caller, in CreateClusterInput) (Cluster, error) {
+	account := caller.Principal.Account
+	if err := s.decide(ctx, caller, "kafka:CreateClusterV2", "*", account, nil); err != nil {
+		return Cluster{}, err
+	}
+	s.mu.Lock()
+	provisioning := s.provisioning
+	_, exists := s.clusters[in.Name]
+	s.mu.Unlock()
+	if !provisioning {
+		return Cluster{}, badRequest("", "This kafkalink serves the clusters of its configuration; CreateClusterV2 needs the embedded provisioner (kafkalink dev).")
+	}
+	if !clusterName.MatchString(in.Name) {
+		return Cluster{}, badRequest("clusterName", "The cluster name %q is not valid: 1 to 64 letters, digits and hyphens, starting with a letter.", in.Name)
+	}
+	if err := checkTags(in.Tags); err != nil {
+		return Cluster{}, err
+	}
+	if in.Brokers < 1 || in.Brokers > 15 {
+		return Cluster{}, badRequest("numberOfBrokerNodes", "numberOfBrokerNodes must be between 1 and 15.")
+	}
+	if len(in.Subnets) < 2 || len(in.Subnets) > 3 {
+		return Cluster{}, badRequest("brokerNodeGroupInfo", "Specify two or three client subnets, each in another Availability Zone.")
+	}
+	if in.Brokers%len(in.Subnets) != 0 {
+		return Cluster{}, badRequest("numberOfBrokerNodes", "The number of broker nodes must be a multiple of the number of client subnets (%d).", len(in.Subnets))
+	}
+	req := Request{Brokers: in.Brokers, Auth: in.Auth, Subnets: in.Subnets, SecurityGroups: in.SecurityGroups, KafkaVersion: in.KafkaVersion}
+	if !req.Auth.IAM && !req.Auth.SCRAM && !req.Auth.TLS {
+		req.Auth.Unauthenticated = true
+	}
+	seen := map[string]bool{}
+	for _, id := range in.Subnets {
+		sn, err := s.net.Subnet(ctx, account, id)
+		if err != nil {
+			return Cluster{}, netErr("brokerNodeGroupInfo", err)
+		}
+		if req.VpcID == "" {
+			req.VpcID = sn.VpcID
+		}
+		if sn.VpcID != req.VpcID {
+			return Cluster{}, badRequest("brokerNodeGroupInfo", "The client subnets must be in one VPC.")
+		}
+		if seen[sn.ZoneID] {
+			return Cluster{}, badRequest("brokerNodeGroupInfo", "The client subnets must be in different Availability Zones.")
+		}
+		seen[sn.ZoneID] = true
+		req.SubnetZones = append(req.SubnetZones, sn.ZoneID)
+	}
+	for _, id := range in.SecurityGroups {
+		vpc, err := s.net.SecurityGroupVpc(ctx, account, id)
+		if err != nil {
+			return Cluster{}, netErr("brokerNodeGroupInfo", err)
+		}
+		if vpc != req.VpcID {
+			return Cluster{}, badRequest("brokerNodeGroupInfo", "The security group %s is not in the VPC %s.", id, req.VpcID)
+		}
+	}
+	req.Identity = authz.Cluster{Name: in.Name, Account: account, Region: s.region, UUID: uuid.NewString() + "-1"}
+	rec := Cluster{State: StateCreating, Created: s.now().UTC(), CurrentVersion: newVersion(), Tags: in.Tags, Request: &req}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return Cluster{}, err
+	}
+	if exists {
+		return Cluster{}, conflict("A cluster named %s already exists.", in.Name)
+	}
+	_, ok, _, err := s.st.CompareAndSwap(ctx, clusterPrefix+in.Name, b, 0)
+	if err != nil {
+		return Cluster{}, err
+	}
+	if !ok {
+		return Cluster{}, conflict("A cluster named %s already exists.", in.Name)
+	}
+	rec.Spec = Spec{Identity: req.Identity}
+	return rec, nil
+}
+
+// DeleteCluster marks a cluster kafkalink provisioned DELETING; the
+// provisioner stops it and forgets it. Clusters of the configuration
+// cannot be deleted, nor clusters that client VPC connections still use.
+func (s *Service) DeleteCluster(ctx context.Context, caller iam.Caller, arn, currentVersion string) (Cluster, error) {
+	c, rev, err := s.cluster(ctx, arn)
+	if err != nil {
+		return Cluster{}, err
+	}
+	if err := s.authorize(ctx, caller, "kafka:DeleteCluster", c); err != nil {
+		return Cluster{}, err
+	}
+	if c.Request == nil {
+		return Cluster{}, badRequest("clusterArn", "The cluster %s comes from kafkalink's configuration; remove it there.", arn)
+	}
+	if currentVersion != "" && currentVersion != c.CurrentVersion {
+		return Cluster{}, badRequest("currentVersion", "The provided cluster version %q is not the current version of the cluster.", currentVersion)
+	}
+	conns, err := s.vpcConnections(ctx)
+	if err != nil {
+		return Cluster{}, err
+	}
+	for _, vc := range conns {
+		if vc.ClusterARN == arn && (vc.State == StateCreating || vc.State == StateAvailable) {
+			return Cluster{}, badRequest("clusterArn", "The cluster has client VPC connections (%s); they must be rejected or deleted first.", vc.ARN)
+		}
+	}
+	c.State = StateDeleting
+	return c, s.putCluster(ctx, c, rev)
+}
+
+// Requested lists the clusters CreateClusterV2 asked for, with their
+// state, for the provisioner.
+func (s *Service) Requested(ctx context.Context) ([]Cluster, error) {
+	kvs, _, err := s.st.List(ctx, clusterPrefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []Cluster
+	for _, kv := range kvs {
+		var c Cluster
+		if err := json.Unmarshal(kv.Value, &c); err != nil {
+			return nil, fmt.Errorf("msk: %s: %w", kv.Key, err)
+		}
+		if c.Request != nil {
+			c.Spec.Identity = c.Request.Identity
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Provisioned records that a requested cluster runs: its spec is known
+// from now on and it is ACTIVE.
+func (s *Service) Provisioned(ctx context.Context, spec Spec) error {
+	s.mu.Lock()
+	s.clusters[spec.Identity.Name] = spec
+	s.mu.Unlock()
+	c, rev, err := s.cluster(ctx, spec.Identity.ARN())
+	if err != nil {
+		return err
+	}
+	if c.State != StateCreating {
+		return nil
+	}
+	c.State = StateActive
+	return s.putCluster(ctx, c, rev)
+}
+
+// Deprovisioned forgets a deleted cluster.
+func (s *Service) Deprovisioned(ctx context.Context, name string) error {
+	s.mu.Lock()
+	delete(s.clusters, name)
+	s.mu.Unlock()
+	for _, key := range []string{clusterPrefix + name, authz.ClusterPolicyKey(name)} {
+		if _, _, err := s.st.Delete(ctx, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errNotProvisioning is CreateClusterV2's answer for serverless clusters.
+var errNotProvisioning = &Error{Status: http.StatusBadRequest, Code: "BadRequestException",
+	Message: "kafkalink does not provision serverless clusters yet.", Parameter: "serverless"}
+
+// CreateServerless refuses serverless clusters, which kafkalink does not
+// provision yet.
+func (s *Service) CreateServerless(ctx context.Context, caller iam.Caller) error {
+	if err := s.decide(ctx, caller, "kafka:CreateClusterV2", "*", caller.Principal.Account, nil); err != nil {
+		return err
+	}
+	return errNotProvisioning
+}
