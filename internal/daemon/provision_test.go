@@ -70,7 +70,9 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 	if len(nodes.NodeInfoList) != 3 {
 		t.Errorf("list-nodes: got %d nodes; want 3", len(nodes.NodeInfoList))
 	}
-	var list struct{ ClusterInfoList []struct{ ClusterName string } }
+	var list struct {
+		ClusterInfoList []struct{ ClusterName string }
+	}
 	mustCLI(t, info, "kl-a", &list, "kafka", "list-clusters-v2")
 	if len(list.ClusterInfoList) != 2 {
 		t.Errorf("list-clusters-v2: got %+v; want dev and orders", list.ClusterInfoList)
