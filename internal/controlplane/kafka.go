@@ -71,6 +71,7 @@ func (k *kafkaService) routes() {
 		"GET /v1/clusters/{clusterArn}/nodes":                  (*kafkaService).listNodes,
 		"POST /api/v2/clusters":                                (*kafkaService).createClusterV2,
 		"DELETE /v1/clusters/{clusterArn}":                     (*kafkaService).deleteCluster,
+		"PATCH /v1/clusters/{clusterArn}/security":             (*kafkaService).updateSecurity,
 	} {
 		k.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			c := r.Context().Value(callKey{}).(*Call)
@@ -710,18 +711,30 @@ type jsonClientAuthentication struct {
 	Unauthenticated *jsonScheme `json:"unauthenticated"`
 }
 
-func (a *jsonClientAuthentication) auth() msk.ClientAuth {
-	var out msk.ClientAuth
-	if a == nil {
-		return out
+// merge is cur with what the request names changed; what it leaves out
+// stays as it is.
+func (a *jsonClientAuthentication) merge(cur msk.ClientAuth) msk.ClientAuth {
+	set := func(dst *bool, s *jsonScheme) {
+		if s != nil {
+			*dst = s.Enabled
+		}
 	}
 	if a.Sasl != nil {
-		out.IAM = a.Sasl.Iam != nil && a.Sasl.Iam.Enabled
-		out.SCRAM = a.Sasl.Scram != nil && a.Sasl.Scram.Enabled
+		set(&cur.IAM, a.Sasl.Iam)
+		set(&cur.SCRAM, a.Sasl.Scram)
 	}
-	out.TLS = a.Tls != nil && a.Tls.Enabled
-	out.Unauthenticated = a.Unauthenticated != nil && a.Unauthenticated.Enabled
-	return out
+	if a.Tls != nil {
+		cur.TLS = a.Tls.Enabled
+	}
+	set(&cur.Unauthenticated, a.Unauthenticated)
+	return cur
+}
+
+func (a *jsonClientAuthentication) auth() msk.ClientAuth {
+	if a == nil {
+		return msk.ClientAuth{}
+	}
+	return a.merge(msk.ClientAuth{})
 }
 
 func (k *kafkaService) createClusterV2(c kafkaCall) (any, error) {
@@ -798,4 +811,33 @@ func (k *kafkaService) deleteCluster(c kafkaCall) (any, error) {
 		return nil, err
 	}
 	return map[string]any{"clusterArn": arn, "state": cl.State}, nil
+}
+
+func (k *kafkaService) updateSecurity(c kafkaCall) (any, error) {
+	arn, err := c.arn("clusterArn")
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		ClientAuthentication *jsonClientAuthentication `json:"clientAuthentication"`
+		CurrentVersion       string                    `json:"currentVersion"`
+		EncryptionInfo       json.RawMessage           `json:"encryptionInfo"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return nil, err
+	}
+	if err := required("currentVersion", in.CurrentVersion); err != nil {
+		return nil, err
+	}
+	if in.ClientAuthentication == nil {
+		return nil, required("clientAuthentication", "")
+	}
+	cur, err := k.msk.DescribeCluster(c.Ctx, c.Caller, arn, "kafka:DescribeCluster")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := k.msk.UpdateSecurity(c.Ctx, c.Caller, arn, in.CurrentVersion, in.ClientAuthentication.merge(cur.Auth)); err != nil {
+		return nil, err
+	}
+	return map[string]any{"clusterArn": arn, "clusterOperationArn": operationARN(arn, c.RequestID)}, nil
 }

@@ -29,6 +29,10 @@ type provisioned struct {
 	cfg    config.Cluster
 	kf     *kfake.Cluster
 	client *kgo.Client // broker discovery
+	// listeners are the cluster's own listener sets, by name, whether on
+	// or off; auth says which are on.
+	listeners map[string]config.ListenerSet
+	auth      msk.ClientAuth
 }
 
 // schemePorts are MSK's ports of a provisioned cluster's own listeners.
@@ -119,6 +123,13 @@ func (d *Daemon) reconcileProvisioned(ctx context.Context) {
 			}
 			d.log.Info("cluster deleted", "cluster", name)
 			d.signalChanged()
+		case running && c.Request.Auth != p.auth:
+			if err := d.updateSchemes(ctx, p, *c.Request); err != nil {
+				d.log.Error("cannot change a cluster's client authentication", "cluster", name, "err", err)
+				continue
+			}
+			d.log.Info("cluster client authentication changed", "cluster", name)
+			d.signalChanged()
 		case !running && (c.State == msk.StateCreating || c.State == msk.StateActive):
 			if err := d.provision(ctx, *c.Request); err != nil {
 				d.log.Error("cannot provision a cluster", "cluster", name, "err", err)
@@ -166,10 +177,8 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 	}
 	cl := config.Cluster{Name: name, Account: owner, Upstream: upstream.Config{Bootstrap: kf.ListenAddrs()},
 		SuperUsers: []string{"User:" + DevAdmin, "User:CN=" + DevAdmin}}
+	listeners := map[string]config.ListenerSet{}
 	for _, sp := range schemePorts {
-		if !sp.on(r.Auth) {
-			continue
-		}
 		l := config.ListenerSet{Name: sp.name, Strategy: brokermap.IPPerBroker, Auth: sp.auth, FirstIP: first.String(), Count: capacity, Port: sp.port}
 		if sp.auth != "" {
 			l.TLS = &config.ServerTLS{CertFile: certFile, KeyFile: keyFile}
@@ -177,13 +186,16 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 		if sp.auth == config.AuthMTLS {
 			l.TLS.ClientCAFile = filepath.Join(d.cfg.StateDir, "ca.pem")
 		}
-		cl.Listeners = append(cl.Listeners, l)
+		listeners[sp.name] = l
+		if sp.on(r.Auth) {
+			cl.Listeners = append(cl.Listeners, l)
+		}
 	}
 	if _, _, _, err := d.store.CompareAndSwap(ctx, "clusters/"+name+"/uuid", []byte(r.Identity.UUID), 0); err != nil {
 		kf.Close()
 		return err
 	}
-	p := &provisioned{cfg: cl, kf: kf}
+	p := &provisioned{cfg: cl, kf: kf, listeners: listeners, auth: r.Auth}
 	d.provMu.Lock()
 	d.provisioned[name] = p
 	d.provMu.Unlock()
@@ -222,4 +234,45 @@ func (d *Daemon) issueClusterCertificate(name string, hosts []string) (certFile,
 	certFile = filepath.Join(d.cfg.StateDir, "tls", "cluster-"+name+".pem")
 	keyFile = filepath.Join(d.cfg.StateDir, "tls", "cluster-"+name+"-key.pem")
 	return certFile, keyFile, pki.WriteFiles(cert, certFile, keyFile)
+}
+
+// updateSchemes opens the own listener sets of the schemes UpdateSecurity
+// turned on and closes (with their sessions) those it turned off.
+func (d *Daemon) updateSchemes(ctx context.Context, p *provisioned, r msk.Request) error {
+	name := r.Identity.Name
+	cl := p.cfg
+	cl.Listeners = nil
+	for _, sp := range schemePorts {
+		l := p.listeners[sp.name]
+		was, now := sp.on(p.auth), sp.on(r.Auth)
+		if now {
+			cl.Listeners = append(cl.Listeners, l)
+		}
+		switch {
+		case now && !was:
+			strat, err := l.BrokerStrategy()
+			if err != nil {
+				return err
+			}
+			tc, err := l.TLS.ServerConfig()
+			if err != nil {
+				return err
+			}
+			ls, err := d.listenerSet(ctx, cl, l, l.Name, strat, tc)
+			if err != nil {
+				return err
+			}
+			if err := d.gw.AddListenerSet(ctx, name, ls); err != nil {
+				return err
+			}
+		case was && !now:
+			if err := d.gw.RemoveListenerSet(name, l.Name); err != nil {
+				return err
+			}
+		}
+	}
+	d.provMu.Lock()
+	p.cfg, p.auth = cl, r.Auth
+	d.provMu.Unlock()
+	return d.registerMSK(ctx, cl, clusterNetwork{VPC: r.VpcID, Subnets: r.Subnets, ZoneIDs: r.SubnetZones, SecurityGroups: r.SecurityGroups})
 }

@@ -93,6 +93,29 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 		t.Fatalf("the owner on the new cluster: got %v; want it to produce and consume", err)
 	}
 
+	// UpdateSecurity turns SCRAM on (its listeners open on 9096) and off.
+	for _, on := range []bool{true, false} {
+		var desc struct{ ClusterInfo struct{ CurrentVersion string } }
+		mustCLI(t, info, "kl-a", &desc, "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
+		auth := fmt.Sprintf(`{"Sasl":{"Scram":{"Enabled":%v}}}`, on)
+		mustCLI(t, info, "kl-a", nil, "kafka", "update-security", "--cluster-arn", created.ClusterArn, "--current-version", desc.ClusterInfo.CurrentVersion, "--client-authentication", auth)
+		cliFails(t, info, "kl-a", "BadRequestException", "kafka", "update-security", "--cluster-arn", created.ClusterArn, "--current-version", desc.ClusterInfo.CurrentVersion, "--client-authentication", auth)
+		start := time.Now()
+		for {
+			var b struct{ BootstrapBrokerStringSaslScram, BootstrapBrokerStringSaslIam string }
+			mustCLI(t, info, "kl-a", &b, "kafka", "get-bootstrap-brokers", "--cluster-arn", created.ClusterArn)
+			if (b.BootstrapBrokerStringSaslScram != "") == on && b.BootstrapBrokerStringSaslIam != "" {
+				if on && !strings.HasSuffix(strings.Split(b.BootstrapBrokerStringSaslScram, ",")[0], ":9096") {
+					t.Errorf("SCRAM bootstrap: got %q; want port 9096", b.BootstrapBrokerStringSaslScram)
+				}
+				break
+			}
+			if time.Since(start) > 10*time.Second {
+				t.Fatalf("after update-security (SCRAM %v): got %+v", on, b)
+			}
+		}
+	}
+
 	mustCLI(t, info, "kl-a", nil, "kafka", "delete-cluster", "--cluster-arn", created.ClusterArn)
 	start = time.Now()
 	for {

@@ -222,3 +222,36 @@ func (s *Service) CreateServerless(ctx context.Context, caller iam.Caller) error
 	}
 	return errNotProvisioning
 }
+
+// UpdateSecurity changes which client authentication a cluster kafkalink
+// provisioned offers. A scheme with multi-VPC connectivity on cannot be
+// turned off, nor every scheme at once.
+func (s *Service) UpdateSecurity(ctx context.Context, caller iam.Caller, arn, currentVersion string, auth ClientAuth) (Cluster, error) {
+	c, rev, err := s.cluster(ctx, arn)
+	if err != nil {
+		return Cluster{}, err
+	}
+	if err := s.authorize(ctx, caller, "kafka:UpdateSecurity", c); err != nil {
+		return Cluster{}, err
+	}
+	if c.Request == nil {
+		return Cluster{}, badRequest("clusterArn", "The client authentication of %s comes from kafkalink's configuration; change it there.", arn)
+	}
+	if c.State != StateActive {
+		return Cluster{}, badRequest("", "The cluster is in the %s state; it must be ACTIVE to update security.", c.State)
+	}
+	if currentVersion != c.CurrentVersion {
+		return Cluster{}, badRequest("currentVersion", "The provided cluster version %q is not the current version of the cluster.", currentVersion)
+	}
+	if !auth.IAM && !auth.SCRAM && !auth.TLS && !auth.Unauthenticated {
+		return Cluster{}, badRequest("clientAuthentication", "At least one client authentication must stay enabled.")
+	}
+	for _, sc := range Schemes {
+		if c.VpcConnectivity[sc] && !auth.Has(sc) {
+			return Cluster{}, badRequest("clientAuthentication", "%s cannot be turned off while multi-VPC private connectivity uses it.", sc)
+		}
+	}
+	c.Request.Auth = auth
+	c.CurrentVersion = newVersion()
+	return c, s.putCluster(ctx, c, rev)
+}
