@@ -95,7 +95,9 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 
 	// UpdateSecurity turns SCRAM on (its listeners open on 9096) and off.
 	for _, on := range []bool{true, false} {
-		var desc struct{ ClusterInfo struct{ CurrentVersion string } }
+		var desc struct {
+			ClusterInfo struct{ CurrentVersion string }
+		}
 		mustCLI(t, info, "kl-a", &desc, "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
 		auth := fmt.Sprintf(`{"Sasl":{"Scram":{"Enabled":%v}}}`, on)
 		mustCLI(t, info, "kl-a", nil, "kafka", "update-security", "--cluster-arn", created.ClusterArn, "--current-version", desc.ClusterInfo.CurrentVersion, "--client-authentication", auth)
