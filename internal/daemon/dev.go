@@ -336,6 +336,9 @@ func (d *Daemon) PrintDevBanner(w io.Writer) {
 	var first string
 	for _, c := range info.Clusters {
 		fmt.Fprintf(w, "\ncluster %q: %d embedded brokers (upstream %s)\n", c.Name, len(c.Upstream), strings.Join(c.Upstream, ","))
+		if c.ARN != "" {
+			fmt.Fprintf(w, "  arn %s\n", c.ARN)
+		}
 		for _, l := range c.Listeners {
 			fmt.Fprintf(w, "  %-16s %-9s bootstrap %s\n", l.Strategy, l.Auth, l.Bootstrap)
 			for _, e := range l.Errors {
@@ -347,7 +350,7 @@ func (d *Daemon) PrintDevBanner(w io.Writer) {
 		}
 	}
 	if info.API != "" {
-		fmt.Fprintf(w, "\nAWS APIs (sts, iam) at %s; demo accounts:\n", info.API)
+		fmt.Fprintf(w, "\nAWS APIs (sts, iam, kafka, ec2) at %s; demo accounts:\n", info.API)
 		for _, a := range info.Accounts {
 			fmt.Fprintf(w, "  %s  profile %s  access key %s\n", a.ID, a.Profile, a.AccessKeyID)
 		}
