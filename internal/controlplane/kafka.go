@@ -303,6 +303,20 @@ func clusterInfoJSON(c msk.Cluster) map[string]any {
 
 // clusterJSON is DescribeClusterV2's and ListClustersV2's Cluster.
 func clusterJSON(c msk.Cluster) map[string]any {
+	if c.Serverless {
+		vpcs := []any{}
+		for _, v := range c.VpcConfigs {
+			vpcs = append(vpcs, map[string]any{"subnetIds": nonNil(v.Subnets), "securityGroupIds": nonNil(v.SecurityGroups)})
+		}
+		return map[string]any{
+			"clusterArn": c.Identity.ARN(), "clusterName": c.Identity.Name, "clusterType": "SERVERLESS",
+			"creationTime": awsISO(c.Created), "currentVersion": c.CurrentVersion, "state": c.State, "tags": tagsJSON(c.Tags),
+			"serverless": map[string]any{
+				"vpcConfigs":           vpcs,
+				"clientAuthentication": map[string]any{"sasl": map[string]any{"iam": jsonScheme{true}}},
+			},
+		}
+	}
 	return map[string]any{
 		"clusterArn": c.Identity.ARN(), "clusterName": c.Identity.Name, "clusterType": "PROVISIONED",
 		"creationTime": awsISO(c.Created), "currentVersion": c.CurrentVersion, "state": c.State, "tags": tagsJSON(c.Tags),
@@ -333,6 +347,9 @@ func (k *kafkaService) describeCluster(c kafkaCall) (any, error) {
 	cl, err := k.msk.DescribeCluster(c.Ctx, c.Caller, arn, "kafka:DescribeCluster")
 	if err != nil {
 		return nil, err
+	}
+	if cl.Serverless {
+		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "This operation is not supported for serverless clusters; use DescribeClusterV2.", Parameter: "clusterArn"}
 	}
 	return map[string]any{"clusterInfo": clusterInfoJSON(cl)}, nil
 }
@@ -384,8 +401,14 @@ func (k *kafkaService) listClustersV2(c kafkaCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if q.Get("clusterTypeFilter") == "SERVERLESS" {
-		all = nil
+	if t := q.Get("clusterTypeFilter"); t != "" {
+		kept := all[:0]
+		for _, cl := range all {
+			if cl.Serverless == (t == "SERVERLESS") {
+				kept = append(kept, cl)
+			}
+		}
+		all = kept
 	}
 	from, to, next, err := page(c, len(all))
 	if err != nil {
@@ -434,11 +457,7 @@ func (k *kafkaService) updateConnectivity(c kafkaCall) (any, error) {
 	if pa := in.ConnectivityInfo.PublicAccess; pa != nil && pa.Type != "" && pa.Type != "DISABLED" {
 		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "kafkalink offers no public access; only DISABLED is accepted.", Parameter: "connectivityInfo"}
 	}
-	cl, err := k.msk.DescribeCluster(c.Ctx, c.Caller, arn, "kafka:DescribeCluster")
-	if err != nil {
-		return nil, err
-	}
-	want := cl.VpcConnectivity
+	var want map[msk.Scheme]bool // nil keeps the cluster's as it is
 	if in.ConnectivityInfo.VpcConnectivity != nil {
 		want = in.ConnectivityInfo.VpcConnectivity.schemes()
 	}
@@ -764,7 +783,18 @@ func (k *kafkaService) createClusterV2(c kafkaCall) (any, error) {
 			StorageMode        string          `json:"storageMode"`
 			Rebalancing        json.RawMessage `json:"rebalancing"`
 		} `json:"provisioned"`
-		Serverless json.RawMessage `json:"serverless"`
+		Serverless *struct {
+			VpcConfigs []struct {
+				SubnetIds        []string `json:"subnetIds"`
+				SecurityGroupIds []string `json:"securityGroupIds"`
+			} `json:"vpcConfigs"`
+			ClientAuthentication *struct {
+				Sasl *struct {
+					Iam *jsonScheme `json:"iam"`
+				} `json:"sasl"`
+			} `json:"clientAuthentication"`
+			ConnectivityInfo json.RawMessage `json:"connectivityInfo"`
+		} `json:"serverless"`
 	}
 	if err := decodeBody(c, &in); err != nil {
 		return nil, err
@@ -776,7 +806,23 @@ func (k *kafkaService) createClusterV2(c kafkaCall) (any, error) {
 	case in.Provisioned != nil && in.Serverless != nil:
 		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "Specify either provisioned or serverless, not both."}
 	case in.Serverless != nil:
-		return nil, k.msk.CreateServerless(c.Ctx, c.Caller)
+		sv := in.Serverless
+		if len(sv.VpcConfigs) > msk.MaxServerlessVPCs {
+			return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "Too many VPC configurations.", Parameter: "vpcConfigs"}
+		}
+		si := msk.ServerlessInput{Name: in.ClusterName, Tags: in.Tags,
+			IAM: sv.ClientAuthentication == nil || (sv.ClientAuthentication.Sasl != nil && sv.ClientAuthentication.Sasl.Iam != nil && sv.ClientAuthentication.Sasl.Iam.Enabled)}
+		for _, v := range sv.VpcConfigs {
+			if len(v.SubnetIds) > maxListItems || len(v.SecurityGroupIds) > maxListItems {
+				return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "Too many subnets or security groups.", Parameter: "vpcConfigs"}
+			}
+			si.VpcConfigs = append(si.VpcConfigs, msk.VpcConfig{Subnets: v.SubnetIds, SecurityGroups: v.SecurityGroupIds})
+		}
+		cl, err := k.msk.CreateServerless(c.Ctx, c.Caller, si)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"clusterArn": cl.Identity.ARN(), "clusterName": in.ClusterName, "state": cl.State, "clusterType": "SERVERLESS"}, nil
 	case in.Provisioned == nil:
 		return nil, &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "Specify provisioned or serverless."}
 	}

@@ -338,7 +338,7 @@ func (d *Daemon) openEndpoint(ctx context.Context, vc msk.VpcConnection) (realiz
 			return r, "", err
 		}
 		ls.Context = map[string]string{"aws:SourceVpc": vc.VpcID, "aws:SourceVpce": vpce, "kafkalink:VpcConnectionArn": vc.ARN}
-		ls.Admit = d.admit(vc, vpc.CIDRBlock)
+		ls.Admit = d.admit(vc.Owner, vc.VpcID, vc.SecurityGroups, vpc.CIDRBlock)
 		if err := d.gw.AddListenerSet(ctx, vc.Cluster, ls); err != nil {
 			d.closeEndpoint(ctx, vc.ARN, r)
 			return r, "", err
@@ -355,19 +355,22 @@ func (d *Daemon) openEndpoint(ctx context.Context, vc msk.VpcConnection) (realiz
 	return r, strings.Join(bootstrap, ","), nil
 }
 
-// admit enforces a VPC connection's security groups at accept time: the
-// client's address, mapped back into the VPC, must be allowed by an
-// inbound rule on the port it connected to.
-func (d *Daemon) admit(vc msk.VpcConnection, cidr netip.Prefix) func(remote, local net.Addr) error {
+// admit enforces security groups at accept time: the client's address,
+// mapped back into the VPC, must be allowed by an inbound rule of one of
+// the account's groups on the port it connected to.
+func (d *Daemon) admit(account, vpcID string, groupIDs []string, cidr netip.Prefix) func(remote, local net.Addr) error {
 	return func(remote, local net.Addr) error {
+		if len(groupIDs) == 0 {
+			return errors.New("no security group")
+		}
 		ra, la := addrPort(remote), addrPort(local)
-		src, _ := d.netdrv.Declared(d.ctx, vc.VpcID, cidr, ra.Addr())
-		groups, err := d.ec2.SecurityGroups(d.ctx, vc.Owner, vc.SecurityGroups)
+		src, _ := d.netdrv.Declared(d.ctx, vpcID, cidr, ra.Addr())
+		groups, err := d.ec2.SecurityGroups(d.ctx, account, groupIDs)
 		if err != nil {
-			return fmt.Errorf("security groups of %s: %w", vc.ARN, err)
+			return fmt.Errorf("security groups %s: %w", strings.Join(groupIDs, ", "), err)
 		}
 		if _, ok := ec2.AdmitsTCP(groups, src, nil, la.Port()); !ok {
-			return fmt.Errorf("no inbound rule of %s admits TCP from %s to port %d", strings.Join(vc.SecurityGroups, ", "), src, la.Port())
+			return fmt.Errorf("no inbound rule of %s admits TCP from %s to port %d", strings.Join(groupIDs, ", "), src, la.Port())
 		}
 		return nil
 	}

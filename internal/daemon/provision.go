@@ -3,7 +3,9 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/kafkalink/kafkalink/internal/brokermap"
 	"github.com/kafkalink/kafkalink/internal/config"
+	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/msk"
 	"github.com/kafkalink/kafkalink/internal/pki"
 	"github.com/kafkalink/kafkalink/internal/store"
@@ -143,6 +146,9 @@ func (d *Daemon) reconcileProvisioned(ctx context.Context) {
 
 // provision starts a requested cluster and serves it.
 func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
+	if r.Serverless {
+		return d.provisionServerless(ctx, r)
+	}
 	name, owner := r.Identity.Name, r.Identity.Account
 	vpc, err := d.ec2.VPC(ctx, owner, r.VpcID)
 	if err != nil {
@@ -152,13 +158,8 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 	if err != nil {
 		return err
 	}
-	// Brokers at the first subnet's tenth address and on, as the network
-	// driver maps the VPC.
-	declared := subnets[0].CIDRBlock.Masked().Addr()
-	for range 10 {
-		declared = declared.Next()
-	}
-	first, err := d.netdrv.Host(ctx, vpc.ID, vpc.CIDRBlock, declared)
+	// Brokers at the first subnet's tenth address and on.
+	first, err := d.subnetHost(ctx, vpc, subnets[0], 10)
 	if err != nil {
 		return err
 	}
@@ -215,6 +216,119 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 	p.client = client
 	d.provMu.Unlock()
 	if err := d.registerMSK(ctx, cl, clusterNetwork{VPC: r.VpcID, Subnets: r.Subnets, ZoneIDs: r.SubnetZones, SecurityGroups: r.SecurityGroups}); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// subnetHost is where the n-th address of a subnet lives, as the network
+// driver maps the VPC.
+func (d *Daemon) subnetHost(ctx context.Context, vpc ec2.VPC, sn ec2.Subnet, n int) (netip.Addr, error) {
+	declared := sn.CIDRBlock.Masked().Addr()
+	for range n {
+		declared = declared.Next()
+	}
+	return d.netdrv.Host(ctx, vpc.ID, vpc.CIDRBlock, declared)
+}
+
+// ServerlessDomain names serverless clusters' endpoints.
+const ServerlessDomain = "amazonaws.com"
+
+// serverlessNames are a serverless cluster's bootstrap name and broker
+// name template (ARCHITECTURE §4).
+func serverlessNames(r msk.Request) (bootstrap, broker string) {
+	id8 := strings.ReplaceAll(r.Identity.UUID, "-", "")[:8]
+	zone := "c1.kafka-serverless." + r.Identity.Region + "." + ServerlessDomain
+	return "boot-" + id8 + "." + zone, "b{n}-" + id8 + "." + zone
+}
+
+// provisionServerless starts a serverless cluster: IAM only, served in
+// each of its VPCs at one address (the first subnet's tenth) on 9098, the
+// broker chosen by TLS server name, with the VPC's security groups
+// enforced and sessions tagged with the VPC.
+func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
+	name, owner := r.Identity.Name, r.Identity.Account
+	bootName, brokerName := serverlessNames(r)
+	zone := bootName[strings.Index(bootName, ".")+1:]
+	certFile, keyFile, err := d.issueClusterCertificate(name, []string{bootName, "*." + zone})
+	if err != nil {
+		return err
+	}
+	kf, err := kfake.NewCluster(kfake.NumBrokers(r.Brokers), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(3))
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", name, err)
+	}
+	cl := config.Cluster{Name: name, Account: owner, Upstream: upstream.Config{Bootstrap: kf.ListenAddrs()}}
+	if _, _, _, err := d.store.CompareAndSwap(ctx, "clusters/"+name+"/uuid", []byte(r.Identity.UUID), 0); err != nil {
+		kf.Close()
+		return err
+	}
+	p := &provisioned{cfg: cl, kf: kf, auth: r.Auth}
+	d.provMu.Lock()
+	d.provisioned[name] = p
+	d.provMu.Unlock()
+	fail := func(err error) error {
+		d.provMu.Lock()
+		delete(d.provisioned, name)
+		d.provMu.Unlock()
+		d.gw.RemoveCluster(name)
+		kf.Close()
+		return err
+	}
+	client, err := d.addCluster(ctx, cl)
+	if err != nil {
+		return fail(err)
+	}
+	d.provMu.Lock()
+	p.client = client
+	d.provMu.Unlock()
+	spec := msk.Spec{Identity: r.Identity, KafkaVersion: KafkaVersion, Auth: r.Auth, ACLsInForce: true, Serverless: true, VpcConfigs: r.VpcConfigs,
+		Bootstrap: func(scheme string) string {
+			if scheme == string(msk.SchemeIAM) {
+				return bootName + ":9098"
+			}
+			return ""
+		}}
+	for i, vcfg := range r.VpcConfigs {
+		vpc, err := d.ec2.VPC(ctx, owner, vcfg.VpcID)
+		if err != nil {
+			return fail(err)
+		}
+		subnets, err := d.ec2.Subnets(ctx, owner, vcfg.Subnets[:1])
+		if err != nil {
+			return fail(err)
+		}
+		host, err := d.subnetHost(ctx, vpc, subnets[0], 10)
+		if err != nil {
+			return fail(err)
+		}
+		l := config.ListenerSet{Name: fmt.Sprintf("serverless-%d", i), Strategy: brokermap.SNIPerBroker, Auth: config.AuthIAM,
+			TLS:    &config.ServerTLS{CertFile: certFile, KeyFile: keyFile},
+			Listen: host.String() + ":9098", Port: 9098, BrokerName: brokerName, BootstrapName: bootName}
+		strat, err := l.BrokerStrategy()
+		if err != nil {
+			return fail(err)
+		}
+		tc, err := l.TLS.ServerConfig()
+		if err != nil {
+			return fail(err)
+		}
+		ls, err := d.listenerSet(ctx, cl, l, l.Name, strat, tc)
+		if err != nil {
+			return fail(err)
+		}
+		ls.Context = map[string]string{"aws:SourceVpc": vpc.ID}
+		groups := vcfg.SecurityGroups
+		if len(groups) == 0 {
+			groups = []string{vpc.DefaultSecurityGroupID} // as MSK does
+		}
+		ls.Admit = d.admit(owner, vpc.ID, groups, vpc.CIDRBlock)
+		if err := d.gw.AddListenerSet(ctx, name, ls); err != nil {
+			return fail(err)
+		}
+		p.cfg.Listeners = append(p.cfg.Listeners, l)
+	}
+	if err := d.msk.Provisioned(ctx, spec); err != nil {
 		return fail(err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -135,4 +136,116 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 	}
 	arn, _ := d.ClusterARN(ctx, "dev")
 	cliFails(t, info, "kl-a", "BadRequestException", "kafka", "delete-cluster", "--cluster-arn", arn)
+}
+
+// A serverless cluster: IAM only, one endpoint per VPC on 9098 where the
+// TLS server name picks the broker; the bootstrap name stays while broker
+// names are b<n>-<id>.
+func TestCreateServerlessCluster(t *testing.T) {
+	t.Setenv("AWS_REGION", DevRegion)
+	ctx := context.Background()
+	dir := t.TempDir()
+	d, err := StartDev(ctx, devOptions(t, dir), Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	info := readDevJSON(t, dir)
+	var vpc struct{ Vpc struct{ VpcId string } }
+	mustCLI(t, info, "kl-a", &vpc, "ec2", "create-vpc", "--cidr-block", "10.30.0.0/16")
+	var subnets []string
+	for i, z := range []string{"use1-az1", "use1-az2"} {
+		var sn struct{ Subnet struct{ SubnetId string } }
+		mustCLI(t, info, "kl-a", &sn, "ec2", "create-subnet", "--vpc-id", vpc.Vpc.VpcId, "--cidr-block", fmt.Sprintf("10.30.%d.0/24", i), "--availability-zone-id", z)
+		subnets = append(subnets, sn.Subnet.SubnetId)
+	}
+	var sgs struct{ SecurityGroups []struct{ GroupId string } }
+	mustCLI(t, info, "kl-a", &sgs, "ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values="+vpc.Vpc.VpcId)
+	mustCLI(t, info, "kl-a", nil, "ec2", "authorize-security-group-ingress", "--group-id", sgs.SecurityGroups[0].GroupId, "--protocol", "tcp", "--port", "9098", "--cidr", "127.0.0.1/32")
+
+	serverless := `{"VpcConfigs":[{"SubnetIds":["` + strings.Join(subnets, `","`) + `"]}],"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}`
+	cliFails(t, info, "kl-a", "BadRequestException", "kafka", "create-cluster-v2", "--cluster-name", "events", "--serverless", `{"VpcConfigs":[{"SubnetIds":["`+subnets[0]+`"]}]}`)
+	var created struct{ ClusterArn, ClusterType string }
+	mustCLI(t, info, "kl-a", &created, "kafka", "create-cluster-v2", "--cluster-name", "events", "--serverless", serverless)
+	if created.ClusterType != "SERVERLESS" {
+		t.Errorf("create-cluster-v2: got type %s; want SERVERLESS", created.ClusterType)
+	}
+	start := time.Now()
+	for {
+		var desc struct {
+			ClusterInfo struct{ State, ClusterType string }
+		}
+		mustCLI(t, info, "kl-a", &desc, "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
+		if desc.ClusterInfo.State == "ACTIVE" {
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("describe-cluster-v2: got %+v 20 s after creation; want ACTIVE", desc.ClusterInfo)
+		}
+	}
+	cliFails(t, info, "kl-a", "BadRequestException", "kafka", "describe-cluster", "--cluster-arn", created.ClusterArn)
+	var list struct {
+		ClusterInfoList []struct{ ClusterName string }
+	}
+	mustCLI(t, info, "kl-a", &list, "kafka", "list-clusters-v2", "--cluster-type-filter", "SERVERLESS")
+	if len(list.ClusterInfoList) != 1 || list.ClusterInfoList[0].ClusterName != "events" {
+		t.Errorf("list-clusters-v2 --cluster-type-filter SERVERLESS: got %+v; want events", list.ClusterInfoList)
+	}
+	var boot struct{ BootstrapBrokerStringSaslIam string }
+	mustCLI(t, info, "kl-a", &boot, "kafka", "get-bootstrap-brokers", "--cluster-arn", created.ClusterArn)
+	if !strings.HasPrefix(boot.BootstrapBrokerStringSaslIam, "boot-") || !strings.HasSuffix(boot.BootstrapBrokerStringSaslIam, ".c1.kafka-serverless.us-east-1.amazonaws.com:9098") {
+		t.Fatalf("get-bootstrap-brokers: got %q; want boot-<id>.c1.kafka-serverless.us-east-1.amazonaws.com:9098", boot.BootstrapBrokerStringSaslIam)
+	}
+
+	// Names resolve to the endpoint in the VPC, as DNS will make them.
+	v, err := d.ec2.VPC(ctx, accountA, vpc.Vpc.VpcId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sns, err := d.ec2.Subnets(ctx, accountA, subnets[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := d.subnetHost(ctx, v, sns[0], 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := devClientTLS(t, info.CAFile)
+	var names []string
+	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
+		name, _, _ := net.SplitHostPort(addr)
+		names = append(names, name)
+		cfg := tc.Clone()
+		cfg.ServerName = name
+		return (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", host.String()+":9098")
+	}
+	aRoot := info.Accounts[0]
+	m := aws.Auth{AccessKey: aRoot.AccessKeyID, SecretKey: aRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(boot.BootstrapBrokerStringSaslIam), kgo.Dialer(dial), kgo.SASL(m),
+		kgo.AllowAutoTopicCreation(), kgo.RetryTimeout(3*time.Second), kgo.ConsumerGroup("serverless"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableClientMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := produceConsume(pctx, cl, "clicks"); err != nil {
+		t.Fatalf("the owner on the serverless cluster: got %v; want it to produce and consume", err)
+	}
+	brokerNames := 0
+	for _, n := range names {
+		if strings.HasPrefix(n, "b") && !strings.HasPrefix(n, "boot-") && strings.HasSuffix(n, ".c1.kafka-serverless.us-east-1.amazonaws.com") {
+			brokerNames++
+		}
+	}
+	if brokerNames == 0 {
+		t.Errorf("the client dialed %v; want broker names b<n>-<id>.c1.kafka-serverless…", names)
+	}
+	var desc struct {
+		ClusterInfo struct{ CurrentVersion string }
+	}
+	mustCLI(t, info, "kl-a", &desc, "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
+	cliFails(t, info, "kl-a", "BadRequestException", "kafka", "update-connectivity", "--cluster-arn", created.ClusterArn, "--current-version", desc.ClusterInfo.CurrentVersion,
+		"--connectivity-info", `{"VpcConnectivity":{"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}}`)
 }

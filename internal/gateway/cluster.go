@@ -421,6 +421,11 @@ func (s *listenerSet) authenticate(ctx context.Context, conn net.Conn, cr *bufio
 	if ep, ok := s.view.Load().endpoints[id]; ok {
 		as.info.Host = ep.Host
 	}
+	if tc, ok := conn.(*tls.Conn); ok && s.strat.Kind() == brokermap.SNIPerBroker {
+		// The name the client reached: the bootstrap name or a broker's,
+		// both checked against the strategy when the connection came in.
+		as.info.Host = tc.ConnectionState().ServerName
+	}
 	if len(s.auth.Mechanisms()) == 0 {
 		tc, ok := conn.(*tls.Conn)
 		if !ok {

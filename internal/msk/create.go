@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"regexp"
 
 	"github.com/google/uuid"
@@ -25,7 +24,22 @@ type Request struct {
 	SubnetZones    []string      `json:"zoneIds"`
 	SecurityGroups []string      `json:"securityGroups"`
 	KafkaVersion   string        `json:"kafkaVersion"`
+	// Serverless clusters have VPC configs instead of subnets: an
+	// endpoint in each VPC.
+	Serverless bool        `json:"serverless,omitempty"`
+	VpcConfigs []VpcConfig `json:"vpcConfigs,omitempty"`
 }
+
+// VpcConfig is one VPC of a serverless cluster.
+type VpcConfig struct {
+	VpcID          string   `json:"vpcId"`
+	Subnets        []string `json:"subnets"`
+	ZoneIDs        []string `json:"zoneIds"`
+	SecurityGroups []string `json:"securityGroups"`
+}
+
+// MaxServerlessVPCs is how many VPCs a serverless cluster may have.
+const MaxServerlessVPCs = 5
 
 // EnableProvisioning lets CreateClusterV2 create clusters (the embedded
 // provisioner of kafkalink dev); without it, clusters come from the
@@ -82,51 +96,123 @@ func (s *Service) CreateCluster(ctx context.Context, caller iam.Caller, in Creat
 	if !req.Auth.IAM && !req.Auth.SCRAM && !req.Auth.TLS {
 		req.Auth.Unauthenticated = true
 	}
-	seen := map[string]bool{}
-	for _, id := range in.Subnets {
-		sn, err := s.net.Subnet(ctx, account, id)
-		if err != nil {
-			return Cluster{}, netErr("brokerNodeGroupInfo", err)
-		}
-		if req.VpcID == "" {
-			req.VpcID = sn.VpcID
-		}
-		if sn.VpcID != req.VpcID {
-			return Cluster{}, badRequest("brokerNodeGroupInfo", "The client subnets must be in one VPC.")
-		}
-		if seen[sn.ZoneID] {
-			return Cluster{}, badRequest("brokerNodeGroupInfo", "The client subnets must be in different Availability Zones.")
-		}
-		seen[sn.ZoneID] = true
-		req.SubnetZones = append(req.SubnetZones, sn.ZoneID)
+	vpc, zones, err := s.checkNetwork(ctx, account, "brokerNodeGroupInfo", in.Subnets, in.SecurityGroups)
+	if err != nil {
+		return Cluster{}, err
 	}
-	for _, id := range in.SecurityGroups {
-		vpc, err := s.net.SecurityGroupVpc(ctx, account, id)
-		if err != nil {
-			return Cluster{}, netErr("brokerNodeGroupInfo", err)
-		}
-		if vpc != req.VpcID {
-			return Cluster{}, badRequest("brokerNodeGroupInfo", "The security group %s is not in the VPC %s.", id, req.VpcID)
-		}
+	req.VpcID, req.SubnetZones = vpc, zones
+	if exists {
+		return Cluster{}, conflict("A cluster named %s already exists.", in.Name)
 	}
-	req.Identity = authz.Cluster{Name: in.Name, Account: account, Region: s.region, UUID: uuid.NewString() + "-1"}
-	rec := Cluster{State: StateCreating, Created: s.now().UTC(), CurrentVersion: newVersion(), Tags: in.Tags, Request: &req}
+	return s.request(ctx, in.Name, account, req, in.Tags)
+}
+
+// request records a cluster to provision.
+func (s *Service) request(ctx context.Context, name, account string, req Request, tags map[string]string) (Cluster, error) {
+	req.Identity = authz.Cluster{Name: name, Account: account, Region: s.region, UUID: uuid.NewString() + "-1"}
+	rec := Cluster{State: StateCreating, Created: s.now().UTC(), CurrentVersion: newVersion(), Tags: tags, Request: &req}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return Cluster{}, err
 	}
-	if exists {
-		return Cluster{}, conflict("A cluster named %s already exists.", in.Name)
-	}
-	_, ok, _, err := s.st.CompareAndSwap(ctx, clusterPrefix+in.Name, b, 0)
+	_, ok, _, err := s.st.CompareAndSwap(ctx, clusterPrefix+name, b, 0)
 	if err != nil {
 		return Cluster{}, err
 	}
 	if !ok {
-		return Cluster{}, conflict("A cluster named %s already exists.", in.Name)
+		return Cluster{}, conflict("A cluster named %s already exists.", name)
 	}
 	rec.Spec = Spec{Identity: req.Identity}
 	return rec, nil
+}
+
+// checkNetwork validates a cluster's subnets (one VPC, distinct zones) and
+// security groups (in that VPC), returning the VPC and the subnets' zones.
+func (s *Service) checkNetwork(ctx context.Context, account, param string, subnets, groups []string) (string, []string, error) {
+	var vpcID string
+	var zones []string
+	seen := map[string]bool{}
+	for _, id := range subnets {
+		sn, err := s.net.Subnet(ctx, account, id)
+		if err != nil {
+			return "", nil, netErr(param, err)
+		}
+		if vpcID == "" {
+			vpcID = sn.VpcID
+		}
+		if sn.VpcID != vpcID {
+			return "", nil, badRequest(param, "The client subnets must be in one VPC.")
+		}
+		if seen[sn.ZoneID] {
+			return "", nil, badRequest(param, "The client subnets must be in different Availability Zones.")
+		}
+		seen[sn.ZoneID] = true
+		zones = append(zones, sn.ZoneID)
+	}
+	for _, id := range groups {
+		vpc, err := s.net.SecurityGroupVpc(ctx, account, id)
+		if err != nil {
+			return "", nil, netErr(param, err)
+		}
+		if vpc != vpcID {
+			return "", nil, badRequest(param, "The security group %s is not in the VPC %s.", id, vpcID)
+		}
+	}
+	return vpcID, zones, nil
+}
+
+// ServerlessInput is a serverless cluster CreateClusterV2 asks for.
+type ServerlessInput struct {
+	Name       string
+	VpcConfigs []VpcConfig // subnets and security groups; the rest is filled in
+	IAM        bool        // clientAuthentication.sasl.iam.enabled
+	Tags       map[string]string
+}
+
+// CreateServerless records a serverless cluster to create in the caller's
+// account: IAM authentication only, an endpoint in each of its VPCs.
+func (s *Service) CreateServerless(ctx context.Context, caller iam.Caller, in ServerlessInput) (Cluster, error) {
+	account := caller.Principal.Account
+	if err := s.decide(ctx, caller, "kafka:CreateClusterV2", "*", account, nil); err != nil {
+		return Cluster{}, err
+	}
+	s.mu.Lock()
+	provisioning := s.provisioning
+	_, exists := s.clusters[in.Name]
+	s.mu.Unlock()
+	switch {
+	case !provisioning:
+		return Cluster{}, badRequest("", "This kafkalink serves the clusters of its configuration; CreateClusterV2 needs the embedded provisioner (kafkalink dev).")
+	case !clusterName.MatchString(in.Name):
+		return Cluster{}, badRequest("clusterName", "The cluster name %q is not valid: 1 to 64 letters, digits and hyphens, starting with a letter.", in.Name)
+	case !in.IAM:
+		return Cluster{}, badRequest("clientAuthentication", "Serverless clusters support IAM client authentication only.")
+	case len(in.VpcConfigs) < 1 || len(in.VpcConfigs) > MaxServerlessVPCs:
+		return Cluster{}, badRequest("vpcConfigs", "Specify between 1 and %d VPC configurations.", MaxServerlessVPCs)
+	case exists:
+		return Cluster{}, conflict("A cluster named %s already exists.", in.Name)
+	}
+	if err := checkTags(in.Tags); err != nil {
+		return Cluster{}, err
+	}
+	req := Request{Serverless: true, Brokers: 3, Auth: ClientAuth{IAM: true}}
+	vpcs := map[string]bool{}
+	for _, vc := range in.VpcConfigs {
+		if len(vc.Subnets) < 2 || len(vc.Subnets) > 16 {
+			return Cluster{}, badRequest("vpcConfigs", "Each VPC configuration needs at least two subnets, in different Availability Zones.")
+		}
+		vpc, zones, err := s.checkNetwork(ctx, account, "vpcConfigs", vc.Subnets, vc.SecurityGroups)
+		if err != nil {
+			return Cluster{}, err
+		}
+		if vpcs[vpc] {
+			return Cluster{}, badRequest("vpcConfigs", "The VPC %s is named by two VPC configurations.", vpc)
+		}
+		vpcs[vpc] = true
+		vc.VpcID, vc.ZoneIDs = vpc, zones
+		req.VpcConfigs = append(req.VpcConfigs, vc)
+	}
+	return s.request(ctx, in.Name, account, req, in.Tags)
 }
 
 // DeleteCluster marks a cluster kafkalink provisioned DELETING; the
@@ -210,19 +296,6 @@ func (s *Service) Deprovisioned(ctx context.Context, name string) error {
 	return nil
 }
 
-// errNotProvisioning is CreateClusterV2's answer for serverless clusters.
-var errNotProvisioning = &Error{Status: http.StatusBadRequest, Code: "BadRequestException",
-	Message: "kafkalink does not provision serverless clusters yet.", Parameter: "serverless"}
-
-// CreateServerless refuses serverless clusters, which kafkalink does not
-// provision yet.
-func (s *Service) CreateServerless(ctx context.Context, caller iam.Caller) error {
-	if err := s.decide(ctx, caller, "kafka:CreateClusterV2", "*", caller.Principal.Account, nil); err != nil {
-		return err
-	}
-	return errNotProvisioning
-}
-
 // UpdateSecurity changes which client authentication a cluster kafkalink
 // provisioned offers. A scheme with multi-VPC connectivity on cannot be
 // turned off, nor every scheme at once.
@@ -236,6 +309,9 @@ func (s *Service) UpdateSecurity(ctx context.Context, caller iam.Caller, arn, cu
 	}
 	if c.Request == nil {
 		return Cluster{}, badRequest("clusterArn", "The client authentication of %s comes from kafkalink's configuration; change it there.", arn)
+	}
+	if c.Serverless {
+		return Cluster{}, badRequest("clusterArn", "Serverless clusters support IAM client authentication only.")
 	}
 	if c.State != StateActive {
 		return Cluster{}, badRequest("", "The cluster is in the %s state; it must be ACTIVE to update security.", c.State)

@@ -84,6 +84,10 @@ type Spec struct {
 	Bootstrap func(scheme string) string
 	// Nodes lists the live brokers and the hosts of their own listeners.
 	Nodes func() []Node
+	// Serverless clusters have VPC configs (an endpoint in each) and no
+	// subnets of their own.
+	Serverless bool
+	VpcConfigs []VpcConfig
 }
 
 // Node is one broker of a cluster.
@@ -259,7 +263,7 @@ func (s *Service) cluster(ctx context.Context, arn string) (Cluster, int64, erro
 	case c.Request != nil: // not provisioned yet
 		r := c.Request
 		c.Spec = Spec{Identity: r.Identity, KafkaVersion: r.KafkaVersion, Brokers: r.Brokers, Auth: r.Auth, ACLsInForce: true,
-			Subnets: r.Subnets, SecurityGroups: r.SecurityGroups, ZoneIDs: r.SubnetZones}
+			Subnets: r.Subnets, SecurityGroups: r.SecurityGroups, ZoneIDs: r.SubnetZones, Serverless: r.Serverless, VpcConfigs: r.VpcConfigs}
 	default:
 		return Cluster{}, 0, missing
 	}
@@ -436,7 +440,8 @@ func (s *Service) bootstrap(ctx context.Context, c Cluster, account string) (Boo
 // UpdateConnectivity turns multi-VPC connectivity on or off per scheme.
 // The cluster's currentVersion must be given; MSK's rules apply: only
 // schemes the cluster authenticates, never for an unauthenticated-only
-// cluster, SCRAM and TLS only with ACLs in force.
+// cluster, SCRAM and TLS only with ACLs in force. A nil want keeps the
+// schemes as they are.
 func (s *Service) UpdateConnectivity(ctx context.Context, caller iam.Caller, arn, currentVersion string, want map[Scheme]bool) (Cluster, error) {
 	c, rev, err := s.cluster(ctx, arn)
 	if err != nil {
@@ -445,11 +450,17 @@ func (s *Service) UpdateConnectivity(ctx context.Context, caller iam.Caller, arn
 	if err := s.authorize(ctx, caller, "kafka:UpdateConnectivity", c); err != nil {
 		return Cluster{}, err
 	}
+	if c.Serverless {
+		return Cluster{}, badRequest("clusterArn", "Multi-VPC private connectivity is for provisioned clusters; a serverless cluster has an endpoint in each of its VPCs.")
+	}
 	if c.State != StateActive {
 		return Cluster{}, badRequest("", "The cluster is in the %s state; it must be ACTIVE to update connectivity.", c.State)
 	}
 	if currentVersion != c.CurrentVersion {
 		return Cluster{}, badRequest("currentVersion", "The provided cluster version %q is not the current version of the cluster.", currentVersion)
+	}
+	if want == nil { // as it is
+		want = c.VpcConnectivity
 	}
 	for _, sc := range Schemes {
 		if !want[sc] {

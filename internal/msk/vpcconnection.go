@@ -44,6 +44,9 @@ func (s *Service) CreateVpcConnection(ctx context.Context, caller iam.Caller, in
 	if err := s.decide(ctx, caller, "ec2:CreateVPCEndpoint", "*", account, nil); err != nil {
 		return VpcConnection{}, err
 	}
+	if c.Serverless {
+		return VpcConnection{}, badRequest("targetClusterArn", "Managed VPC connections are for provisioned clusters.")
+	}
 	if c.Identity.Region != s.region {
 		return VpcConnection{}, badRequest("targetClusterArn", "Multi-VPC private connectivity isn't supported across Regions.")
 	}
