@@ -122,7 +122,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		d.Close()
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	d.msk = msk.New(st, d.iam, ec2Network{d.ec2}, region, nil)
+	d.msk = msk.New(st, d.iam, msk.EC2Network{EC2: d.ec2}, region, nil)
 	d.netdrv = &netdriver.Loopback{Store: st}
 	if cfg.APIListen != "" {
 		ln, err := net.Listen("tcp", cfg.APIListen)

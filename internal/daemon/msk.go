@@ -33,43 +33,6 @@ const KafkaVersion = "3.8.x"
 // multiVPCFirstPort is the first multi-VPC endpoint port (14001–14100).
 const multiVPCFirstPort = 14001
 
-// ec2Network is the EC2 view the MSK control plane needs.
-type ec2Network struct{ ec2 *ec2.Service }
-
-func (n ec2Network) Subnet(ctx context.Context, account, id string) (msk.Subnet, error) {
-	sns, err := n.ec2.Subnets(ctx, account, []string{id})
-	if err != nil || len(sns) == 0 {
-		return msk.Subnet{}, lookupErr("subnet", id, err)
-	}
-	return msk.Subnet{ID: sns[0].ID, VpcID: sns[0].VPCID, ZoneID: sns[0].AvailabilityZoneID}, nil
-}
-
-func (n ec2Network) SecurityGroupVpc(ctx context.Context, account, id string) (string, error) {
-	gs, err := n.ec2.SecurityGroups(ctx, account, []string{id})
-	if err != nil || len(gs) == 0 {
-		return "", lookupErr("security group", id, err)
-	}
-	return gs[0].VPCID, nil
-}
-
-func (n ec2Network) VpcExists(ctx context.Context, account, id string) error {
-	if _, err := n.ec2.VPC(ctx, account, id); err != nil {
-		return lookupErr("VPC", id, err)
-	}
-	return nil
-}
-
-// lookupErr is a failed EC2 lookup (err, or nil when nothing was found)
-// as MSK reports it: what does not exist (or is malformed) wraps
-// msk.ErrNotFound.
-func lookupErr(what, id string, err error) error {
-	var ee *ec2.Error
-	if err == nil || errors.As(err, &ee) {
-		return fmt.Errorf("the %s %s does not exist in your account: %w", what, id, msk.ErrNotFound)
-	}
-	return err
-}
-
 // clusterNetwork is the VPC kafkalink keeps for a cluster in its owner's
 // account: one subnet in each of the region's first three zones.
 type clusterNetwork struct {
