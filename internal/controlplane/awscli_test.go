@@ -77,10 +77,10 @@ func (e *env) aws(profile string, args ...string) (map[string]any, string, error
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "aws", append([]string{"--profile", profile, "--endpoint-url", e.url, "--region", "us-east-1", "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = prereq.AWSEnv(
 		"AWS_CONFIG_FILE="+filepath.Join(e.dir, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(e.dir, "credentials"),
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard")
+		"AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -459,15 +458,9 @@ func TestEC2WithBoto3(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, filepath.Join("testdata", "ec2_boto3.py"))
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "ENDPOINT="+e.url,
+	cmd.Env = prereq.AWSEnv("ENDPOINT="+e.url,
 		"AWS_ACCESS_KEY_ID="+e.accounts["a"].AccessKeyID, "AWS_SECRET_ACCESS_KEY="+e.accounts["a"].SecretAccessKey,
-		"AWS_CONFIG_FILE="+filepath.Join(e.dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(e.dir, "none"),
-		"AWS_EC2_METADATA_DISABLED=true")
+		"AWS_CONFIG_FILE="+filepath.Join(e.dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(e.dir, "none"))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	b, err := cmd.Output()

@@ -152,6 +152,9 @@ func scopeService(r *http.Request) string {
 	if len(parts) == 5 {
 		return parts[3]
 	}
+	if p := r.URL.Path; strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/api/v2/") {
+		return "kafka" // MSK's request URIs: answer in its shape
+	}
 	return ""
 }
 

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +94,12 @@ func (k *kafkaService) routes() {
 }
 
 func (k *kafkaService) serve(w http.ResponseWriter, c *Call) {
+	// ServeMux would redirect a path that is not clean (//, dot segments):
+	// no kafka route is one.
+	if p := c.Request.URL.EscapedPath(); !strings.HasPrefix(p, "/") || (path.Clean(p) != p && path.Clean(p)+"/" != p) || strings.HasPrefix(p, "//") {
+		k.fail(w, c, http.StatusNotFound, "NotFoundException", fmt.Sprintf("No operation matches %s %s.", c.Request.Method, p))
+		return
+	}
 	k.mux.ServeHTTP(w, c.Request.WithContext(context.WithValue(c.Request.Context(), callKey{}, c)))
 }
 
@@ -153,7 +161,60 @@ func decodeBody(c kafkaCall, v any) error {
 	if dec.More() {
 		return &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "The request body is not valid: data after the JSON object"}
 	}
+	if name := inexactMember(c.Body, reflect.TypeOf(v)); name != "" {
+		return &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "The request body is not valid: unknown field \"" + name + "\""}
+	}
 	return nil
+}
+
+// inexactMember returns a member of data that encoding/json matched to a
+// field of t only case-insensitively ("VpcId" for vpcId): the model's
+// names are exact.
+func inexactMember(data []byte, t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[json.RawMessage]():
+	case t.Kind() == reflect.Struct:
+		var m map[string]json.RawMessage
+		json.Unmarshal(data, &m)
+		for k, v := range m {
+			f, ok := jsonField(t, k)
+			if !ok {
+				return k
+			}
+			if name := inexactMember(v, f.Type); name != "" {
+				return name
+			}
+		}
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Map:
+		var l []json.RawMessage
+		var m map[string]json.RawMessage
+		json.Unmarshal(data, &l)
+		json.Unmarshal(data, &m)
+		for _, v := range m {
+			l = append(l, v)
+		}
+		for _, v := range l {
+			if name := inexactMember(v, t.Elem()); name != "" {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// jsonField is the field of struct t that the JSON member name is.
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == name || (tag == "" && f.Name == name) {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // jsonProblem describes a JSON decoding error without Go type names.
@@ -878,11 +939,7 @@ func (k *kafkaService) updateSecurity(c kafkaCall) (any, error) {
 	if in.ClientAuthentication == nil {
 		return nil, required("clientAuthentication", "")
 	}
-	cur, err := k.msk.DescribeCluster(c.Ctx, c.Caller, arn, "kafka:DescribeCluster")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := k.msk.UpdateSecurity(c.Ctx, c.Caller, arn, in.CurrentVersion, in.ClientAuthentication.merge(cur.Auth)); err != nil {
+	if _, err := k.msk.UpdateSecurity(c.Ctx, c.Caller, arn, in.CurrentVersion, in.ClientAuthentication.merge); err != nil {
 		return nil, err
 	}
 	return map[string]any{"clusterArn": arn, "clusterOperationArn": operationARN(arn, c.RequestID)}, nil

@@ -3,11 +3,8 @@ package daemon
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,22 +15,8 @@ import (
 // wrote and returns the account sts get-caller-identity names.
 func callerIdentity(t *testing.T, info DevInfo, profile string) string {
 	t.Helper()
-	aws := prereq.Tool(t, "aws")
-	cmd := exec.Command(aws, "--profile", profile, "--endpoint-url", info.API, "sts", "get-caller-identity")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "AWS_CA_BUNDLE=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "AWS_CONFIG_FILE="+info.AWSConfigFile, "AWS_SHARED_CREDENTIALS_FILE="+info.AWSCredentialsFile)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("aws --profile %s sts get-caller-identity: %v\n%s", profile, err, out)
-	}
 	var id struct{ Account, Arn string }
-	if err := json.Unmarshal(out, &id); err != nil {
-		t.Fatalf("get-caller-identity output %q: %v", out, err)
-	}
+	mustCLI(t, info, profile, &id, "sts", "get-caller-identity")
 	return id.Account
 }
 

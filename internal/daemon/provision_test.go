@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -211,10 +212,13 @@ func TestCreateServerlessCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	tc := devClientTLS(t, info.CAFile)
+	var mu sync.Mutex // the client dials from several goroutines
 	var names []string
 	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
 		name, _, _ := net.SplitHostPort(addr)
+		mu.Lock()
 		names = append(names, name)
+		mu.Unlock()
 		cfg := tc.Clone()
 		cfg.ServerName = name
 		return (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", host.String()+":9098")
@@ -234,6 +238,8 @@ func TestCreateServerlessCluster(t *testing.T) {
 		t.Fatalf("the owner on the serverless cluster: got %v; want it to produce and consume", err)
 	}
 	brokerNames := 0
+	mu.Lock()
+	defer mu.Unlock()
 	for _, n := range names {
 		if strings.HasPrefix(n, "b") && !strings.HasPrefix(n, "boot-") && strings.HasSuffix(n, ".c1.kafka-serverless.us-east-1.amazonaws.com") {
 			brokerNames++

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -28,12 +27,7 @@ import (
 func awsCLI(t *testing.T, info DevInfo, profile string, args ...string) (out string, failed bool) {
 	t.Helper()
 	cmd := exec.Command(prereq.Tool(t, "aws"), append([]string{"--profile", profile, "--endpoint-url", info.API, "--output", "json"}, args...)...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "AWS_CA_BUNDLE=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "AWS_CONFIG_FILE="+info.AWSConfigFile, "AWS_SHARED_CREDENTIALS_FILE="+info.AWSCredentialsFile)
+	cmd.Env = prereq.AWSEnv("AWS_CONFIG_FILE="+info.AWSConfigFile, "AWS_SHARED_CREDENTIALS_FILE="+info.AWSCredentialsFile)
 	b, err := cmd.CombinedOutput()
 	return string(b), err != nil
 }

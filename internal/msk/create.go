@@ -297,9 +297,10 @@ func (s *Service) Deprovisioned(ctx context.Context, name string) error {
 }
 
 // UpdateSecurity changes which client authentication a cluster kafkalink
-// provisioned offers. A scheme with multi-VPC connectivity on cannot be
-// turned off, nor every scheme at once.
-func (s *Service) UpdateSecurity(ctx context.Context, caller iam.Caller, arn, currentVersion string, auth ClientAuth) (Cluster, error) {
+// provisioned offers, to what change makes of the current one. A scheme
+// with multi-VPC connectivity on cannot be turned off, nor every scheme at
+// once.
+func (s *Service) UpdateSecurity(ctx context.Context, caller iam.Caller, arn, currentVersion string, change func(ClientAuth) ClientAuth) (Cluster, error) {
 	c, rev, err := s.cluster(ctx, arn)
 	if err != nil {
 		return Cluster{}, err
@@ -319,6 +320,7 @@ func (s *Service) UpdateSecurity(ctx context.Context, caller iam.Caller, arn, cu
 	if currentVersion != c.CurrentVersion {
 		return Cluster{}, badRequest("currentVersion", "The provided cluster version %q is not the current version of the cluster.", currentVersion)
 	}
+	auth := change(c.Auth)
 	if !auth.IAM && !auth.SCRAM && !auth.TLS && !auth.Unauthenticated {
 		return Cluster{}, badRequest("clientAuthentication", "At least one client authentication must stay enabled.")
 	}

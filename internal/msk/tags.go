@@ -14,6 +14,9 @@ const maxTags = 50
 // checkTags validates tags as MSK does: keys of 1–128 characters not
 // starting with "aws:", values of at most 256.
 func checkTags(tags map[string]string) error {
+	if len(tags) > maxTags {
+		return badRequest("tags", "A resource can have at most %d tags.", maxTags)
+	}
 	for k, v := range tags {
 		if k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return badRequest("tags", "The tag key %q is not valid: 1 to 128 characters, not starting with aws:.", k)
