@@ -147,8 +147,9 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		}
 		d.clients = append(d.clients, client)
 		if err := d.registerMSK(ctx, cl, clusterNetwork{}); err != nil {
-			d.Close()
-			return nil, fmt.Errorf("daemon: %w", err)
+			// The data plane serves it all the same; only the MSK API
+			// does not know it.
+			d.log.Warn("the cluster is not served by the MSK API", "cluster", cl.Name, "err", err)
 		}
 	}
 	go d.realizeVpcConnections(d.ctx)

@@ -76,10 +76,10 @@ func (d *Daemon) ensureClusterNetwork(ctx context.Context, cluster, account stri
 	return cn, err
 }
 
-// registerMSK makes a configured cluster an MSK cluster: its ARN, zones,
-// client authentication and bootstrap strings.
-// Configured clusters get a network kafkalink keeps (cn zero); provisioned
-// ones the network they were created in.
+// registerMSK makes a cluster an MSK cluster: its ARN, zones, client
+// authentication and bootstrap strings. A cluster of the configuration
+// (cn zero) gets a network kafkalink keeps in its owner's account; a
+// provisioned one has the network it was created in.
 func (d *Daemon) registerMSK(ctx context.Context, cl config.Cluster, cn clusterNetwork) error {
 	id, err := d.clusterIdentity(ctx, cl)
 	if err != nil {
