@@ -133,7 +133,7 @@ func (d *Daemon) reconcileProvisioned(ctx context.Context) {
 			}
 			d.log.Info("cluster client authentication changed", "cluster", name)
 			d.signalChanged()
-		case !running && (c.State == msk.StateCreating || c.State == msk.StateActive):
+		case !running && (c.State == msk.StateCreating || c.State == msk.StateActive || c.State == msk.StateUpdating):
 			if err := d.provision(ctx, *c.Request); err != nil {
 				d.log.Error("cannot provision a cluster", "cluster", name, "err", err)
 				continue

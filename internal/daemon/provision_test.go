@@ -105,6 +105,14 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 		mustCLI(t, info, "kl-a", nil, "kafka", "update-security", "--cluster-arn", created.ClusterArn, "--current-version", desc.ClusterInfo.CurrentVersion, "--client-authentication", auth)
 		cliFails(t, info, "kl-a", "BadRequestException", "kafka", "update-security", "--cluster-arn", created.ClusterArn, "--current-version", desc.ClusterInfo.CurrentVersion, "--client-authentication", auth)
 		start := time.Now()
+		for state := ""; state != "ACTIVE"; { // UPDATING while the listeners change
+			var st struct{ ClusterInfo struct{ State string } }
+			mustCLI(t, info, "kl-a", &st, "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
+			state = st.ClusterInfo.State
+			if state != "ACTIVE" && state != "UPDATING" || time.Since(start) > 10*time.Second {
+				t.Fatalf("after update-security: got state %s; want UPDATING, then ACTIVE", state)
+			}
+		}
 		for {
 			var b struct{ BootstrapBrokerStringSaslScram, BootstrapBrokerStringSaslIam string }
 			mustCLI(t, info, "kl-a", &b, "kafka", "get-bootstrap-brokers", "--cluster-arn", created.ClusterArn)

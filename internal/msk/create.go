@@ -266,8 +266,9 @@ func (s *Service) Requested(ctx context.Context) ([]Cluster, error) {
 	return out, nil
 }
 
-// Provisioned records that a requested cluster runs: its spec is known
-// from now on and it is ACTIVE.
+// Provisioned records that a requested cluster runs as its request says:
+// its spec is known from now on and it is ACTIVE (after CREATING or
+// UPDATING).
 func (s *Service) Provisioned(ctx context.Context, spec Spec) error {
 	s.mu.Lock()
 	s.clusters[spec.Identity.Name] = spec
@@ -276,7 +277,7 @@ func (s *Service) Provisioned(ctx context.Context, spec Spec) error {
 	if err != nil {
 		return err
 	}
-	if c.State != StateCreating {
+	if c.State != StateCreating && c.State != StateUpdating {
 		return nil
 	}
 	c.State = StateActive
@@ -331,5 +332,6 @@ func (s *Service) UpdateSecurity(ctx context.Context, caller iam.Caller, arn, cu
 	}
 	c.Request.Auth = auth
 	c.CurrentVersion = newVersion()
+	c.State = StateUpdating // until the provisioner has opened and closed listeners
 	return c, s.putCluster(ctx, c, rev)
 }
