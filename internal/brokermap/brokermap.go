@@ -62,7 +62,7 @@ type Strategy interface {
 // Ports is the port-per-broker strategy: slot i listens on FirstPort+i.
 type Ports struct {
 	BindHost       string // address to listen on, e.g. 127.0.0.1
-	AdvertisedHost string // host clients are told; BindHost if empty
+	AdvertisedHost string // host clients are told, {n} standing for slot+1; BindHost if empty
 	FirstPort      int    // e.g. 14001
 	LastPort       int    // e.g. 14100
 }
@@ -75,7 +75,7 @@ func (p Ports) Capacity() int { return p.LastPort - p.FirstPort + 1 }
 
 // Advertised implements Strategy.
 func (p Ports) Advertised(slot int) Endpoint {
-	h := p.AdvertisedHost
+	h := expand(p.AdvertisedHost, slot)
 	if h == "" {
 		h = p.BindHost
 	}

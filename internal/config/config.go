@@ -42,6 +42,30 @@ type Config struct {
 	// Provisioner "embedded" lets CreateClusterV2 start in-process Kafka
 	// clusters (kafkalink dev); empty: clusters come from this file only.
 	Provisioner string `yaml:"provisioner,omitempty"`
+	// Advertise is what the listeners kafkalink opens for the MSK API
+	// (VPC connection endpoints, provisioned clusters) tell clients:
+	// "addresses" (the default: no DNS needed) or "names" (MSK's broker
+	// names under Domain, ARCHITECTURE §4).
+	Advertise string `yaml:"advertise,omitempty"`
+	// Domain ends MSK's names; default amazonaws.com.
+	Domain string `yaml:"domain,omitempty"`
+}
+
+// What listeners advertise.
+const (
+	AdvertiseAddresses = "addresses"
+	AdvertiseNames     = "names"
+)
+
+// DefaultDomain ends MSK's names, as AWS's do.
+const DefaultDomain = "amazonaws.com"
+
+// NameDomain is the domain MSK names end with.
+func (c *Config) NameDomain() string {
+	if c.Domain != "" {
+		return c.Domain
+	}
+	return DefaultDomain
 }
 
 // ProvisionerEmbedded is the provisioner of kafkalink dev.
@@ -172,6 +196,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Provisioner != "" && c.Provisioner != ProvisionerEmbedded {
 		return fmt.Errorf("provisioner %q: the only provisioner is %q", c.Provisioner, ProvisionerEmbedded)
+	}
+	if c.Advertise != "" && c.Advertise != AdvertiseAddresses && c.Advertise != AdvertiseNames {
+		return fmt.Errorf("advertise %q: want %q or %q", c.Advertise, AdvertiseAddresses, AdvertiseNames)
 	}
 	ids, profiles := map[string]bool{}, map[string]bool{}
 	for i, a := range c.Accounts {

@@ -37,6 +37,9 @@ type DevOptions struct {
 	SCRAMPort int    // ip-per-broker port of SASL/SCRAM TLS listeners, default 9096
 	MTLSPort  int    // ip-per-broker port of mTLS listeners, default 9094
 	APIListen string // the AWS-protocol front door, default 127.0.0.1:7090
+	// Advertise is what MSK-API listeners tell clients: "addresses"
+	// (default) or "names".
+	Advertise string
 }
 
 func (o *DevOptions) defaults() {
@@ -87,6 +90,7 @@ func DevConfig(o DevOptions, upstreamAddrs []string) *config.Config {
 		Region:      DevRegion,
 		APIListen:   o.APIListen,
 		Provisioner: config.ProvisionerEmbedded,
+		Advertise:   o.Advertise,
 		// The demo accounts: the cluster owner and a client.
 		Accounts: []config.Account{{ID: "111111111111", Profile: "kl-a"}, {ID: "222222222222", Profile: "kl-b"}},
 		Clusters: []config.Cluster{{

@@ -153,6 +153,9 @@ func (d *Daemon) registerMSK(ctx context.Context, cl config.Cluster, cn clusterN
 	return d.msk.Register(ctx, spec)
 }
 
+// schemeLabel names a scheme in multi-VPC broker names.
+var schemeLabel = map[msk.Scheme]string{msk.SchemeIAM: "iam", msk.SchemeSCRAM: "scram", msk.SchemeTLS: "tls"}
+
 // authenticatorName is the gateway's name for the authenticator of a
 // scheme.
 var authenticatorName = map[string]string{string(msk.SchemeIAM): "IAM", string(msk.SchemeSCRAM): "SASL_SCRAM", string(msk.SchemeTLS): "TLS"}
@@ -260,6 +263,10 @@ func (d *Daemon) openEndpoint(ctx context.Context, vc msk.VpcConnection) (realiz
 	if !found {
 		return r, "", fmt.Errorf("cluster %s has no %s listener set", vc.Cluster, vc.Auth)
 	}
+	id, err := d.clusterIdentity(ctx, cl)
+	if err != nil {
+		return r, "", err
+	}
 	vpc, err := d.ec2.VPC(ctx, vc.Owner, vc.VpcID)
 	if err != nil {
 		return r, "", err
@@ -288,13 +295,19 @@ func (d *Daemon) openEndpoint(ctx context.Context, vc msk.VpcConnection) (realiz
 			d.closeEndpoint(ctx, vc.ARN, r)
 			return r, "", err
 		}
-		tc, err := d.endpointTLS(baseTLS, host)
+		strat := brokermap.Ports{BindHost: host.String(), FirstPort: multiVPCFirstPort, LastPort: multiVPCFirstPort + 99}
+		names := []string{host.String()}
+		if d.cfg.Advertise == config.AdvertiseNames {
+			domain := schemeLabel[vc.Auth] + "." + d.clusterDomain(id)
+			strat.AdvertisedHost = "b-{n}." + domain
+			names = append(names, "*."+domain)
+		}
+		tc, err := d.endpointTLS(baseTLS, names...)
 		if err != nil {
 			d.closeEndpoint(ctx, vc.ARN, r)
 			return r, "", err
 		}
 		name := fmt.Sprintf("%s%s-%d", endpointSetPrefix, vc.ID, i)
-		strat := brokermap.Ports{BindHost: host.String(), FirstPort: multiVPCFirstPort, LastPort: multiVPCFirstPort + 99}
 		ls, err := d.listenerSet(ctx, cl, l, name, strat, tc)
 		if err != nil {
 			d.closeEndpoint(ctx, vc.ARN, r)
@@ -309,8 +322,13 @@ func (d *Daemon) openEndpoint(ctx context.Context, vc msk.VpcConnection) (realiz
 		r.sets = append(r.sets, name)
 		for _, cs := range d.gw.Status() {
 			for _, st := range cs.ListenerSets {
-				if cs.Name == vc.Cluster && st.Name == name {
-					bootstrap = append(bootstrap, st.Bootstrap...)
+				if cs.Name != vc.Cluster || st.Name != name {
+					continue
+				}
+				for _, b := range st.Bootstrap {
+					if !slices.Contains(bootstrap, b) { // names are the same in every subnet
+						bootstrap = append(bootstrap, b)
+					}
 				}
 			}
 		}
@@ -347,10 +365,10 @@ func addrPort(a net.Addr) netip.AddrPort {
 	return ap
 }
 
-// endpointTLS is the TLS configuration of an endpoint at host: a
-// certificate for it from the state directory's CA (dev mode), else the
-// cluster listener's own.
-func (d *Daemon) endpointTLS(base *tls.Config, host netip.Addr) (*tls.Config, error) {
+// endpointTLS is the TLS configuration of an endpoint known by names
+// (addresses or host names): a certificate for them from the state
+// directory's CA (dev mode), else the cluster listener's own.
+func (d *Daemon) endpointTLS(base *tls.Config, names ...string) (*tls.Config, error) {
 	if _, err := os.Stat(filepath.Join(d.cfg.StateDir, "ca.pem")); err != nil || base == nil {
 		return base, nil
 	}
@@ -358,7 +376,7 @@ func (d *Daemon) endpointTLS(base *tls.Config, host netip.Addr) (*tls.Config, er
 	if err != nil {
 		return nil, err
 	}
-	cert, err := ca.Issue(host.String())
+	cert, err := ca.Issue(names...)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kafkalink/kafkalink/internal/authz"
 	"github.com/kafkalink/kafkalink/internal/brokermap"
 	"github.com/kafkalink/kafkalink/internal/config"
 	"github.com/kafkalink/kafkalink/internal/ec2"
@@ -168,7 +169,8 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 	for a, i := first, 0; i < capacity; a, i = a.Next(), i+1 {
 		hosts = append(hosts, a.String())
 	}
-	certFile, keyFile, err := d.issueClusterCertificate(name, hosts)
+	domain := d.clusterDomain(r.Identity)
+	certFile, keyFile, err := d.issueClusterCertificate(name, append(hosts, "*."+domain))
 	if err != nil {
 		return err
 	}
@@ -181,6 +183,9 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 	listeners := map[string]config.ListenerSet{}
 	for _, sp := range schemePorts {
 		l := config.ListenerSet{Name: sp.name, Strategy: brokermap.IPPerBroker, Auth: sp.auth, FirstIP: first.String(), Count: capacity, Port: sp.port}
+		if d.cfg.Advertise == config.AdvertiseNames {
+			l.AdvertisedHost = "b-{n}." + domain
+		}
 		if sp.auth != "" {
 			l.TLS = &config.ServerTLS{CertFile: certFile, KeyFile: keyFile}
 		}
@@ -231,15 +236,19 @@ func (d *Daemon) subnetHost(ctx context.Context, vpc ec2.VPC, sn ec2.Subnet, n i
 	return d.netdrv.Host(ctx, vpc.ID, vpc.CIDRBlock, declared)
 }
 
-// ServerlessDomain names serverless clusters' endpoints.
-const ServerlessDomain = "amazonaws.com"
-
 // serverlessNames are a serverless cluster's bootstrap name and broker
 // name template (ARCHITECTURE §4).
-func serverlessNames(r msk.Request) (bootstrap, broker string) {
+func (d *Daemon) serverlessNames(r msk.Request) (bootstrap, broker string) {
 	id8 := strings.ReplaceAll(r.Identity.UUID, "-", "")[:8]
-	zone := "c1.kafka-serverless." + r.Identity.Region + "." + ServerlessDomain
+	zone := "c1.kafka-serverless." + r.Identity.Region + "." + d.cfg.NameDomain()
 	return "boot-" + id8 + "." + zone, "b{n}-" + id8 + "." + zone
+}
+
+// clusterDomain is the domain of a provisioned cluster's broker names:
+// <cluster>.<id6>.c1.kafka.<region>.<domain> (ARCHITECTURE §4).
+func (d *Daemon) clusterDomain(id authz.Cluster) string {
+	id6 := strings.ToLower(strings.ReplaceAll(id.UUID, "-", ""))[:6]
+	return fmt.Sprintf("%s.%s.c1.kafka.%s.%s", strings.ToLower(id.Name), id6, id.Region, d.cfg.NameDomain())
 }
 
 // provisionServerless starts a serverless cluster: IAM only, served in
@@ -248,7 +257,7 @@ func serverlessNames(r msk.Request) (bootstrap, broker string) {
 // enforced and sessions tagged with the VPC.
 func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
 	name, owner := r.Identity.Name, r.Identity.Account
-	bootName, brokerName := serverlessNames(r)
+	bootName, brokerName := d.serverlessNames(r)
 	zone := bootName[strings.Index(bootName, ".")+1:]
 	certFile, keyFile, err := d.issueClusterCertificate(name, []string{bootName, "*." + zone})
 	if err != nil {

@@ -30,14 +30,7 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 	t.Cleanup(func() { d.Close() })
 	info := readDevJSON(t, dir)
 
-	var vpc struct{ Vpc struct{ VpcId string } }
-	mustCLI(t, info, "kl-a", &vpc, "ec2", "create-vpc", "--cidr-block", "10.20.0.0/16")
-	var subnets []string
-	for i, z := range []string{"use1-az1", "use1-az2", "use1-az3"} {
-		var sn struct{ Subnet struct{ SubnetId string } }
-		mustCLI(t, info, "kl-a", &sn, "ec2", "create-subnet", "--vpc-id", vpc.Vpc.VpcId, "--cidr-block", fmt.Sprintf("10.20.%d.0/24", i), "--availability-zone-id", z)
-		subnets = append(subnets, sn.Subnet.SubnetId)
-	}
+	subnets := createVPC(t, info, "kl-a", "10.20.0.0/16", 0, "use1-az1", "use1-az2", "use1-az3").Subnets
 	provisioned := func(brokers int, subnets ...string) string {
 		return fmt.Sprintf(`{"BrokerNodeGroupInfo":{"ClientSubnets":["%s"],"InstanceType":"kafka.m5.large"},"KafkaVersion":"3.6.0","NumberOfBrokerNodes":%d,"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}`,
 			strings.Join(subnets, `","`), brokers)
@@ -160,18 +153,9 @@ func TestCreateServerlessCluster(t *testing.T) {
 	}
 	t.Cleanup(func() { d.Close() })
 	info := readDevJSON(t, dir)
-	var vpc struct{ Vpc struct{ VpcId string } }
-	mustCLI(t, info, "kl-a", &vpc, "ec2", "create-vpc", "--cidr-block", "10.30.0.0/16")
-	var subnets []string
-	for i, z := range []string{"use1-az1", "use1-az2"} {
-		var sn struct{ Subnet struct{ SubnetId string } }
-		mustCLI(t, info, "kl-a", &sn, "ec2", "create-subnet", "--vpc-id", vpc.Vpc.VpcId, "--cidr-block", fmt.Sprintf("10.30.%d.0/24", i), "--availability-zone-id", z)
-		subnets = append(subnets, sn.Subnet.SubnetId)
-	}
-	var sgs struct{ SecurityGroups []struct{ GroupId string } }
-	mustCLI(t, info, "kl-a", &sgs, "ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values="+vpc.Vpc.VpcId)
-	mustCLI(t, info, "kl-a", nil, "ec2", "authorize-security-group-ingress", "--group-id", sgs.SecurityGroups[0].GroupId, "--protocol", "tcp", "--port", "9098", "--cidr", "127.0.0.1/32")
-
+	vpc := createVPC(t, info, "kl-a", "10.30.0.0/16", 0, "use1-az1", "use1-az2")
+	subnets := vpc.Subnets
+	allowTCP(t, info, "kl-a", vpc.SG, "9098", "127.0.0.1/32")
 	serverless := `{"VpcConfigs":[{"SubnetIds":["` + strings.Join(subnets, `","`) + `"]}],"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}`
 	cliFails(t, info, "kl-a", "BadRequestException", "kafka", "create-cluster-v2", "--cluster-name", "events", "--serverless", `{"VpcConfigs":[{"SubnetIds":["`+subnets[0]+`"]}]}`)
 	var created struct{ ClusterArn, ClusterType string }
@@ -207,7 +191,7 @@ func TestCreateServerlessCluster(t *testing.T) {
 	}
 
 	// Names resolve to the endpoint in the VPC, as DNS will make them.
-	v, err := d.ec2.VPC(ctx, accountA, vpc.Vpc.VpcId)
+	v, err := d.ec2.VPC(ctx, accountA, vpc.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

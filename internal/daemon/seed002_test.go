@@ -96,20 +96,11 @@ func TestSeed002MultiVPCTutorial(t *testing.T) {
 	// B's network: a VPC (overlapping A's 10.0.0.0/16), two subnets in
 	// the cluster's zones, one in a zone it lacks, and a security group
 	// rule admitting B's network on the endpoint ports.
-	var vpc struct{ Vpc struct{ VpcId string } }
-	mustCLI(t, info, "kl-b", &vpc, "ec2", "create-vpc", "--cidr-block", "10.0.0.0/16")
-	var subnets []string
-	for i, z := range []string{zones[0], zones[1], "use1-az6"} {
-		var sn struct{ Subnet struct{ SubnetId string } }
-		mustCLI(t, info, "kl-b", &sn, "ec2", "create-subnet", "--vpc-id", vpc.Vpc.VpcId, "--cidr-block", fmt.Sprintf("10.0.%d.0/24", 10+i), "--availability-zone-id", z)
-		subnets = append(subnets, sn.Subnet.SubnetId)
-	}
-	var sgs struct{ SecurityGroups []struct{ GroupId string } }
-	mustCLI(t, info, "kl-b", &sgs, "ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values="+vpc.Vpc.VpcId)
-	sg := sgs.SecurityGroups[0].GroupId
-	mustCLI(t, info, "kl-b", nil, "ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp", "--port", "14001-14100", "--cidr", "10.0.0.0/16")
+	vpc := createVPC(t, info, "kl-b", "10.0.0.0/16", 10, zones[0], zones[1], "use1-az6")
+	subnets, sg := vpc.Subnets, vpc.SG
+	allowTCP(t, info, "kl-b", sg, "14001-14100", "10.0.0.0/16")
 	create := []string{"kafka", "create-vpc-connection", "--target-cluster-arn", arn, "--authentication", "SASL_IAM",
-		"--vpc-id", vpc.Vpc.VpcId, "--security-groups", sg, "--client-subnets"}
+		"--vpc-id", vpc.ID, "--security-groups", sg, "--client-subnets"}
 
 	// Without A's cluster policy, B may not connect.
 	cliFails(t, info, "kl-b", "ForbiddenException", append(create, subnets[0], subnets[1])...)
@@ -119,7 +110,7 @@ func TestSeed002MultiVPCTutorial(t *testing.T) {
 	policy := `{"Version":"2012-10-17","Statement":[
 	{"Effect":"Allow","Principal":{"AWS":["` + accountB + `"]},"Action":["kafka:CreateVpcConnection","kafka:GetBootstrapBrokers","kafka:DescribeCluster","kafka:DescribeClusterV2"],"Resource":"` + arn + `"},
 	{"Effect":"Allow","Principal":{"AWS":["` + accountB + `"]},"Action":["kafka-cluster:*"],"Resource":["` + arn + `","arn:aws:kafka:us-east-1:` + accountA + `:topic/dev/*","arn:aws:kafka:us-east-1:` + accountA + `:group/dev/*"],
-	 "Condition":{"StringEquals":{"aws:SourceVpc":"` + vpc.Vpc.VpcId + `"}}}]}`
+	 "Condition":{"StringEquals":{"aws:SourceVpc":"` + vpc.ID + `"}}}]}`
 	mustCLI(t, info, "kl-a", nil, "kafka", "put-cluster-policy", "--cluster-arn", arn, "--policy", policy)
 
 	// Step 3: B's mistakes, then its VPC connection.
@@ -305,4 +296,36 @@ func tlsDial(ctx context.Context, d *net.Dialer, addr string, tc *tls.Config) (n
 		return nil, err
 	}
 	return tlc, nil
+}
+
+// testVPC is a VPC made with the aws CLI: its id, its subnets (one per
+// zone id, the i-th at <x.y>.(first+i).0/24) and its default security
+// group.
+type testVPC struct {
+	ID      string
+	Subnets []string
+	SG      string
+}
+
+func createVPC(t *testing.T, info DevInfo, profile, cidr string, first int, zones ...string) testVPC {
+	t.Helper()
+	var v struct{ Vpc struct{ VpcId string } }
+	mustCLI(t, info, profile, &v, "ec2", "create-vpc", "--cidr-block", cidr)
+	out := testVPC{ID: v.Vpc.VpcId}
+	prefix := cidr[:strings.Index(cidr, ".0.0/")]
+	for i, z := range zones {
+		var sn struct{ Subnet struct{ SubnetId string } }
+		mustCLI(t, info, profile, &sn, "ec2", "create-subnet", "--vpc-id", out.ID, "--cidr-block", fmt.Sprintf("%s.%d.0/24", prefix, first+i), "--availability-zone-id", z)
+		out.Subnets = append(out.Subnets, sn.Subnet.SubnetId)
+	}
+	var sgs struct{ SecurityGroups []struct{ GroupId string } }
+	mustCLI(t, info, profile, &sgs, "ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values="+out.ID)
+	out.SG = sgs.SecurityGroups[0].GroupId
+	return out
+}
+
+// allowTCP adds an inbound rule to a security group.
+func allowTCP(t *testing.T, info DevInfo, profile, sg, ports, cidr string) {
+	t.Helper()
+	mustCLI(t, info, profile, nil, "ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp", "--port", ports, "--cidr", cidr)
 }

@@ -1,0 +1,120 @@
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/aws"
+)
+
+// With `advertise: names`, a VPC connection's bootstrap strings and
+// Metadata give MSK's multi-VPC broker names (b-<n>.iam.<cluster>.<id6>.
+// c1.kafka.<region>.<domain>:1400<n>); a client whose resolver maps them
+// to the endpoint produces and consumes, and signs the names.
+func TestVpcConnectionAdvertisesNames(t *testing.T) {
+	t.Setenv("AWS_REGION", DevRegion)
+	ctx := context.Background()
+	dir := t.TempDir()
+	o := devOptions(t, dir)
+	o.Advertise = "names"
+	d, err := StartDev(ctx, o, Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	info := readDevJSON(t, dir)
+	arn, err := d.ClusterARN(ctx, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desc struct {
+		ClusterInfo struct{ CurrentVersion string }
+	}
+	mustCLI(t, info, "kl-a", &desc, "kafka", "describe-cluster-v2", "--cluster-arn", arn)
+	mustCLI(t, info, "kl-a", nil, "kafka", "update-connectivity", "--cluster-arn", arn, "--current-version", desc.ClusterInfo.CurrentVersion,
+		"--connectivity-info", `{"VpcConnectivity":{"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}}`)
+	mustCLI(t, info, "kl-a", nil, "kafka", "put-cluster-policy", "--cluster-arn", arn, "--policy", `{"Version":"2012-10-17","Statement":[
+	{"Effect":"Allow","Principal":{"AWS":"`+accountB+`"},"Action":["kafka:*","kafka-cluster:*"],"Resource":"arn:aws:kafka:us-east-1:`+accountA+`:*"}]}`)
+	vpc := createVPC(t, info, "kl-b", "10.40.0.0/16", 0, "use1-az1", "use1-az2")
+	allowTCP(t, info, "kl-b", vpc.SG, "14001-14100", "127.0.0.1/32")
+	var vc struct{ VpcConnectionArn string }
+	mustCLI(t, info, "kl-b", &vc, "kafka", "create-vpc-connection", "--target-cluster-arn", arn, "--authentication", "SASL_IAM",
+		"--vpc-id", vpc.ID, "--security-groups", vpc.SG, "--client-subnets", vpc.Subnets[0], vpc.Subnets[1])
+	var boot struct{ BootstrapBrokerStringVpcConnectivitySaslIam string }
+	for start := time.Now(); boot.BootstrapBrokerStringVpcConnectivitySaslIam == ""; {
+		mustCLI(t, info, "kl-b", &boot, "kafka", "get-bootstrap-brokers", "--cluster-arn", arn)
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the VPC connection has no bootstrap string 10 s after its creation")
+		}
+	}
+	name := regexp.MustCompile(`^b-[1-3]\.iam\.dev\.[0-9a-f]{6}\.c1\.kafka\.us-east-1\.amazonaws\.com:1400[1-3]$`)
+	seeds := strings.Split(boot.BootstrapBrokerStringVpcConnectivitySaslIam, ",")
+	for _, s := range seeds {
+		if !name.MatchString(s) {
+			t.Errorf("bootstrap %q: want b-<n>.iam.dev.<id6>.c1.kafka.us-east-1.amazonaws.com:1400<n>", s)
+		}
+	}
+	if len(seeds) != 3 {
+		t.Fatalf("bootstrap: got %d brokers; want 3 (the same names in both subnets)", len(seeds))
+	}
+
+	// Every name resolves to the endpoint's address in the first subnet
+	// (its fifth address: AWS reserves four), as the DNS issue will make it.
+	v, err := d.ec2.VPC(ctx, accountB, vpc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sns, err := d.ec2.Subnets(ctx, accountB, vpc.Subnets[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint, err := d.subnetHost(ctx, v, sns[0], 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := devClientTLS(t, info.CAFile)
+	var mu sync.Mutex
+	dialed := map[string]bool{}
+	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
+		host, port, _ := net.SplitHostPort(addr)
+		mu.Lock()
+		dialed[addr] = true
+		mu.Unlock()
+		cfg := tc.Clone()
+		cfg.ServerName = host
+		return (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", net.JoinHostPort(endpoint.String(), port))
+	}
+	var bRoot DevAccount
+	for _, a := range info.Accounts {
+		if a.ID == accountB {
+			bRoot = a
+		}
+	}
+	m := aws.Auth{AccessKey: bRoot.AccessKeyID, SecretKey: bRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.Dialer(dial), kgo.SASL(m), kgo.AllowAutoTopicCreation(),
+		kgo.RetryTimeout(3*time.Second), kgo.ConsumerGroup("names"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableClientMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := produceConsume(pctx, cl, "named"); err != nil {
+		t.Fatalf("a client of the named endpoint: got %v; want it to produce and consume", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for addr := range dialed {
+		if !name.MatchString(addr) {
+			t.Errorf("the client dialed %s: Metadata advertised something other than the names", addr)
+		}
+	}
+}
