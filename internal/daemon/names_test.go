@@ -3,9 +3,11 @@ package daemon
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -116,5 +118,77 @@ func TestVpcConnectionAdvertisesNames(t *testing.T) {
 		if !name.MatchString(addr) {
 			t.Errorf("the client dialed %s: Metadata advertised something other than the names", addr)
 		}
+	}
+}
+
+// With `advertise: names`, a provisioned cluster's brokers are
+// b-<n>.<cluster>.<id6>.c1.kafka.<region>.<domain>:9098, each name
+// resolving to its broker's own address.
+func TestProvisionedClusterAdvertisesNames(t *testing.T) {
+	t.Setenv("AWS_REGION", DevRegion)
+	ctx := context.Background()
+	dir := t.TempDir()
+	o := devOptions(t, dir)
+	o.Advertise = "names"
+	d, err := StartDev(ctx, o, Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	info := readDevJSON(t, dir)
+	vpc := createVPC(t, info, "kl-a", "10.50.0.0/16", 0, "use1-az1", "use1-az2")
+	var created struct{ ClusterArn string }
+	mustCLI(t, info, "kl-a", &created, "kafka", "create-cluster-v2", "--cluster-name", "named", "--provisioned",
+		`{"BrokerNodeGroupInfo":{"ClientSubnets":["`+vpc.Subnets[0]+`","`+vpc.Subnets[1]+`"],"InstanceType":"kafka.m5.large"},"KafkaVersion":"3.6.0","NumberOfBrokerNodes":2,"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}`)
+	var boot struct{ BootstrapBrokerStringSaslIam string }
+	for start := time.Now(); boot.BootstrapBrokerStringSaslIam == ""; {
+		mustCLI(t, info, "kl-a", &boot, "kafka", "get-bootstrap-brokers", "--cluster-arn", created.ClusterArn)
+		if time.Since(start) > 20*time.Second {
+			t.Fatal("the cluster has no IAM bootstrap string 20 s after its creation")
+		}
+	}
+	name := regexp.MustCompile(`^b-([12])\.named\.[0-9a-f]{6}\.c1\.kafka\.us-east-1\.amazonaws\.com:9098$`)
+	seeds := strings.Split(boot.BootstrapBrokerStringSaslIam, ",")
+	for _, s := range seeds {
+		if !name.MatchString(s) {
+			t.Errorf("bootstrap %q: want b-<n>.named.<id6>.c1.kafka.us-east-1.amazonaws.com:9098", s)
+		}
+	}
+	v, err := d.ec2.VPC(ctx, accountA, vpc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sns, err := d.ec2.Subnets(ctx, accountA, vpc.Subnets[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := devClientTLS(t, info.CAFile)
+	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
+		m := name.FindStringSubmatch(addr)
+		if m == nil {
+			return nil, fmt.Errorf("%s is not a broker name", addr)
+		}
+		n, _ := strconv.Atoi(m[1])
+		ip, err := d.subnetHost(ctx, v, sns[0], 10+n-1) // broker n's own address
+		if err != nil {
+			return nil, err
+		}
+		host, _, _ := net.SplitHostPort(addr)
+		cfg := tc.Clone()
+		cfg.ServerName = host
+		return (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", net.JoinHostPort(ip.String(), "9098"))
+	}
+	aRoot := info.Accounts[0]
+	m := aws.Auth{AccessKey: aRoot.AccessKeyID, SecretKey: aRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.Dialer(dial), kgo.SASL(m), kgo.AllowAutoTopicCreation(),
+		kgo.RetryTimeout(3*time.Second), kgo.ConsumerGroup("named"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableClientMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := produceConsume(pctx, cl, "named"); err != nil {
+		t.Fatalf("a client of the named brokers: got %v; want it to produce and consume", err)
 	}
 }
