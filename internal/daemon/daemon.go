@@ -140,7 +140,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	for _, cl := range cfg.Clusters {
-		client, err := d.addCluster(ctx, cl)
+		client, err := d.addCluster(ctx, cl, nil)
 		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("daemon: %w", err)
@@ -161,8 +161,9 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 }
 
 // addCluster serves a cluster; the client it returns discovers its
-// brokers, and is the caller's to close.
-func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) (*kgo.Client, error) {
+// brokers, and is the caller's to close. admit, if set, is every listener
+// set's admission rule.
+func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster, admit func(remote, local net.Addr) error) (*kgo.Client, error) {
 	dialer, err := upstream.NewDialer(cl.Upstream)
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", cl.Name, err)
@@ -194,6 +195,7 @@ func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster) (*kgo.Client
 		if err != nil {
 			return fail(err)
 		}
+		ls.Admit = admit
 		gc.ListenerSets = append(gc.ListenerSets, ls)
 	}
 	d.acls.SetAllowEveryoneIfNoACL(cl.Name, cl.AllowEveryoneIfNoACLFound)

@@ -137,6 +137,7 @@ func TestProvisionedClusterAdvertisesNames(t *testing.T) {
 	t.Cleanup(func() { d.Close() })
 	info := readDevJSON(t, dir)
 	vpc := createVPC(t, info, "kl-a", "10.50.0.0/16", 0, "use1-az1", "use1-az2")
+	allowTCP(t, info, "kl-a", vpc.SG, "9098", "127.0.0.1/32")
 	var created struct{ ClusterArn string }
 	mustCLI(t, info, "kl-a", &created, "kafka", "create-cluster-v2", "--cluster-name", "named", "--provisioned",
 		`{"BrokerNodeGroupInfo":{"ClientSubnets":["`+vpc.Subnets[0]+`","`+vpc.Subnets[1]+`"],"InstanceType":"kafka.m5.large"},"KafkaVersion":"3.6.0","NumberOfBrokerNodes":2,"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}`)

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,8 @@ type provisioned struct {
 	// or off; auth says which are on.
 	listeners map[string]config.ListenerSet
 	auth      msk.ClientAuth
+	// admit enforces the cluster's security groups on its own listeners.
+	admit func(remote, local net.Addr) error
 }
 
 // schemePorts are MSK's ports of a provisioned cluster's own listeners.
@@ -213,14 +216,19 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 		kf.Close()
 		return err
 	}
-	client, err := d.addCluster(ctx, cl)
+	groups := r.SecurityGroups
+	if len(groups) == 0 {
+		groups = []string{vpc.DefaultSecurityGroupID} // as MSK does
+	}
+	p.admit = d.admit(owner, vpc.ID, groups, vpc.CIDRBlock)
+	client, err := d.addCluster(ctx, cl, p.admit)
 	if err != nil {
 		return fail(err)
 	}
 	d.provMu.Lock()
 	p.client = client
 	d.provMu.Unlock()
-	if err := d.registerMSK(ctx, cl, clusterNetwork{VPC: r.VpcID, Subnets: r.Subnets, ZoneIDs: r.SubnetZones, SecurityGroups: r.SecurityGroups}); err != nil {
+	if err := d.registerMSK(ctx, cl, clusterNetwork{VPC: r.VpcID, Subnets: r.Subnets, ZoneIDs: r.SubnetZones, SecurityGroups: groups}); err != nil {
 		return fail(err)
 	}
 	return nil
@@ -284,7 +292,7 @@ func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
 		kf.Close()
 		return err
 	}
-	client, err := d.addCluster(ctx, cl)
+	client, err := d.addCluster(ctx, cl, nil) // its listeners come per VPC below
 	if err != nil {
 		return fail(err)
 	}
@@ -385,6 +393,7 @@ func (d *Daemon) updateSchemes(ctx context.Context, p *provisioned, r msk.Reques
 			if err != nil {
 				return err
 			}
+			ls.Admit = p.admit
 			if err := d.gw.AddListenerSet(ctx, name, ls); err != nil {
 				return err
 			}

@@ -30,7 +30,9 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 	t.Cleanup(func() { d.Close() })
 	info := readDevJSON(t, dir)
 
-	subnets := createVPC(t, info, "kl-a", "10.20.0.0/16", 0, "use1-az1", "use1-az2", "use1-az3").Subnets
+	vpc := createVPC(t, info, "kl-a", "10.20.0.0/16", 0, "use1-az1", "use1-az2", "use1-az3")
+	subnets := vpc.Subnets
+	allowTCP(t, info, "kl-a", vpc.SG, "9092-9098", "127.0.0.1/32") // the cluster's default group admits this host
 	provisioned := func(brokers int, subnets ...string) string {
 		return fmt.Sprintf(`{"BrokerNodeGroupInfo":{"ClientSubnets":["%s"],"InstanceType":"kafka.m5.large"},"KafkaVersion":"3.6.0","NumberOfBrokerNodes":%d,"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}`,
 			strings.Join(subnets, `","`), brokers)
@@ -86,6 +88,12 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 	defer cancel()
 	if err := produceConsume(pctx, cl, "payments"); err != nil {
 		t.Fatalf("the owner on the new cluster: got %v; want it to produce and consume", err)
+	}
+	// The cluster's security group admits 127.0.0.1 only.
+	dialer := &net.Dialer{Timeout: time.Second, LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	if c, err := tls.DialWithDialer(dialer, "tcp", seeds[0], devClientTLS(t, info.CAFile)); err == nil {
+		c.Close()
+		t.Errorf("a connection from 127.0.0.2 completed its TLS handshake; want it refused by the security group")
 	}
 
 	// UpdateSecurity turns SCRAM on (its listeners open on 9096) and off.
