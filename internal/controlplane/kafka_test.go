@@ -55,7 +55,7 @@ type kafkaEnv struct {
 	// Account a's clusters: orders (IAM, SCRAM, TLS; ACLs in force),
 	// plain (unauthenticated only), loose (IAM, SCRAM; no ACLs).
 	orders, plain, loose string
-	vpcA                 string
+	vpcA, groupA         string   // groupA: vpcA's default security group
 	subnetsA             []string // use1-az1..3
 
 	// Account b's networks: vpcB has a subnet in use1-az1..4 and a
@@ -115,7 +115,7 @@ func newKafkaEnv(tb testing.TB) *kafkaEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.vpcA = vpc.ID
+	e.vpcA, e.groupA = vpc.ID, vpc.DefaultSecurityGroupID
 	zones := []string{"use1-az1", "use1-az2", "use1-az3"}
 	for i, z := range zones {
 		e.subnetsA = append(e.subnetsA, e.subnet(kafkaOwner, vpc.ID, fmt.Sprintf("10.0.%d.0/24", i), z))
@@ -825,21 +825,29 @@ func TestKafkaVpcConnectionsWithTheAWSCLI(t *testing.T) {
 	}
 }
 
-func TestKafkaWithBoto3(t *testing.T) {
-	t.Parallel()
-	e := newKafkaEnv(t)
-	python := prereq.Tool(t, "python3")
-	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
-		prereq.Missing(t, "python3 cannot import boto3 (Debian: python3-boto3)")
-	}
-	fixture := kafkaJSON(map[string]any{
-		"orders": e.orders, "plain": e.plain, "loose": e.loose, "vpcB": e.vpcB, "groupB": e.groupB, "clientSubnets": e.clientSubnets,
-		"subnetAz4": e.subnetB["use1-az4"], "subnetBAgain": e.subnetBAgain, "otherSubnetB": e.otherSubnetB, "otherGroupB": e.otherGroupB,
-	})
+// kafkaBoto3Out is what kafka_boto3.py prints.
+type kafkaBoto3Out struct {
+	Pages      map[string][]int    `json:"pages"`
+	Listed     map[string][]string `json:"listed"`
+	Errors     map[string]string   `json:"errors"`
+	Messages   map[string]string   `json:"messages"`
+	Values     map[string]any      `json:"values"`
+	Conns      []string            `json:"conns"`
+	Created    map[string]string   `json:"created"`
+	Versions   map[string]string   `json:"versions"`
+	Calls      int                 `json:"calls"`
+	Operations []string            `json:"operations"` // those of the calls checked
+	Mismatches []string            `json:"mismatches"`
+}
+
+// boto3 runs a phase of kafka_boto3.py with fixture and returns what it
+// printed, having checked that every response conformed to the model.
+func (e *kafkaEnv) boto3(t *testing.T, python, phase string, fixture map[string]any) kafkaBoto3Out {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, filepath.Join("testdata", "kafka_boto3.py"))
-	cmd.Env = prereq.AWSEnv("ENDPOINT="+e.url, "FIXTURE="+string(fixture),
+	cmd.Env = prereq.AWSEnv("ENDPOINT="+e.url, "FIXTURE="+string(kafkaJSON(fixture)), "PHASE="+phase,
 		"A_KEY="+e.accounts["a"].AccessKeyID, "A_SECRET="+e.accounts["a"].SecretAccessKey,
 		"B_KEY="+e.accounts["b"].AccessKeyID, "B_SECRET="+e.accounts["b"].SecretAccessKey,
 		"AWS_CONFIG_FILE="+filepath.Join(e.dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(e.dir, "none"))
@@ -847,24 +855,57 @@ func TestKafkaWithBoto3(t *testing.T) {
 	cmd.Stderr = &stderr
 	b, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("kafka_boto3.py: %v\n%s", err, stderr.String())
+		t.Fatalf("kafka_boto3.py phase %s: %v\n%s", phase, err, stderr.String())
 	}
-	var out struct {
-		Pages      map[string][]int    `json:"pages"`
-		Listed     map[string][]string `json:"listed"`
-		Errors     map[string]string   `json:"errors"`
-		Values     map[string]any      `json:"values"`
-		Conns      []string            `json:"conns"`
-		Calls      int                 `json:"calls"`
-		Mismatches []string            `json:"mismatches"`
-	}
+	var out kafkaBoto3Out
 	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("kafka_boto3.py output: %v\n%s", err, b)
+		t.Fatalf("kafka_boto3.py phase %s output: %v\n%s", phase, err, b)
 	}
 	if len(out.Mismatches) > 0 {
-		t.Errorf("responses that do not conform to the kafka model (%d):\n  %s", len(out.Mismatches), strings.Join(out.Mismatches, "\n  "))
+		t.Errorf("phase %s: responses that do not conform to the kafka model (%d):\n  %s", phase, len(out.Mismatches), strings.Join(out.Mismatches, "\n  "))
 	}
-	t.Logf("boto3: %d responses checked against the kafka model", out.Calls)
+	t.Logf("boto3 phase %s: %d responses checked against the kafka model", phase, out.Calls)
+	return out
+}
+
+// checkBoto3Errors checks the error codes (and message parts) the script
+// recorded.
+func checkBoto3Errors(t *testing.T, out kafkaBoto3Out, want map[string][2]string) {
+	t.Helper()
+	for name, w := range want {
+		if got, ok := out.Errors[name]; !ok || got != w[0] {
+			t.Errorf("boto3 %s: got error %q; want %s", name, got, w[0])
+		}
+		if got := out.Messages[name]; !strings.Contains(got, w[1]) {
+			t.Errorf("boto3 %s: got message %q; want %q", name, got, w[1])
+		}
+	}
+}
+
+// checkBoto3Values checks values the script recorded, compared as JSON.
+func checkBoto3Values(t *testing.T, out kafkaBoto3Out, want map[string]any) {
+	t.Helper()
+	for name, w := range want {
+		if got, want := string(kafkaJSON(out.Values[name])), string(kafkaJSON(w)); got != want {
+			t.Errorf("boto3 %s: got %s; want %s", name, got, want)
+		}
+	}
+}
+
+func TestKafkaWithBoto3(t *testing.T) {
+	t.Parallel()
+	e := newKafkaEnv(t)
+	e.msk.EnableProvisioning() // CreateClusterV2 records clusters; nothing provisions them but the test
+	python := prereq.Tool(t, "python3")
+	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
+		prereq.Missing(t, "python3 cannot import boto3 (Debian: python3-boto3)")
+	}
+	fixture := map[string]any{
+		"orders": e.orders, "plain": e.plain, "loose": e.loose, "vpcB": e.vpcB, "groupB": e.groupB, "clientSubnets": e.clientSubnets,
+		"subnetAz4": e.subnetB["use1-az4"], "subnetBAgain": e.subnetBAgain, "otherSubnetB": e.otherSubnetB, "otherGroupB": e.otherGroupB,
+		"subnetsA": e.subnetsA, "groupA": e.groupA,
+	}
+	out := e.boto3(t, python, "1", fixture)
 	if out.Calls < 50 {
 		t.Errorf("the model check saw %d calls; want every one (over 50)", out.Calls)
 	}
@@ -888,11 +929,20 @@ func TestKafkaWithBoto3(t *testing.T) {
 	if len(out.Conns) != 7 {
 		t.Fatalf("created %d VPC connections; want 7", len(out.Conns))
 	}
+	metrics, events := out.Created["metrics"], out.Created["events"]
+	for name, arn := range map[string]string{"metrics": metrics, "events": events} {
+		if want := "arn:aws:kafka:us-east-1:" + kafkaOwner + ":cluster/" + name + "/"; !strings.HasPrefix(arn, want) {
+			t.Fatalf("create-cluster-v2 %s: got ARN %q; want %s…", name, arn, want)
+		}
+	}
 	for name, want := range map[string][]string{
-		"list_clusters_v2_filtered": {"loose"},
-		"list_clusters_v2_b":        nil,
-		"list_vpc_connections_a":    nil,
-		"client_after_delete":       slices.Concat(out.Conns[:1], out.Conns[2:]),
+		"list_clusters_v2_filtered":    {"loose"},
+		"list_clusters_v2_b":           nil,
+		"list_vpc_connections_a":       nil,
+		"client_after_delete":          slices.Concat(out.Conns[:1], out.Conns[2:]),
+		"list_clusters_v2_serverless":  {"events"},
+		"list_clusters_v2_provisioned": {"loose", "metrics", "orders", "plain"},
+		"list_clusters_v2_created":     {events, e.loose, metrics, e.orders, e.plain},
 	} {
 		if got := out.Listed[name]; !slices.Equal(got, want) {
 			t.Errorf("%s: listed %v; want %v", name, got, want)
@@ -919,6 +969,14 @@ func TestKafkaWithBoto3(t *testing.T) {
 			t.Errorf("boto3 %s: got error %q; want %s", name, got, want)
 		}
 	}
+	checkBoto3Errors(t, out, map[string][2]string{
+		"create_existing":               {"ConflictException", "already exists"},
+		"create_serverless_without_iam": {"BadRequestException", "IAM client authentication only"},
+		"describe_serverless":           {"BadRequestException", "DescribeClusterV2"},
+		"update_security_creating":      {"BadRequestException", "CREATING state"},
+		"delete_configured":             {"BadRequestException", "configuration"},
+		"delete_by_b":                   {"ForbiddenException", "kafka:DeleteCluster"},
+	})
 
 	values := string(kafkaJSON(out.Values))
 	for _, want := range []string{
@@ -937,6 +995,132 @@ func TestKafkaWithBoto3(t *testing.T) {
 		if !strings.Contains(values, want) {
 			t.Errorf("boto3 values: got %s; want %s", values, want)
 		}
+	}
+	zones := []string{"use1-az1", "use1-az2", "use1-az3"}
+	describedMetrics := func(state string, tags map[string]string) map[string]any {
+		return map[string]any{"name": "metrics", "type": "PROVISIONED", "state": state, "tags": tags, "auth": []string{"Iam", "Scram"},
+			"members": []string{"Provisioned"}, "brokers": 3, "kafka": "3.6.0", "subnets": e.subnetsA, "zones": zones}
+	}
+	describedEvents := func(state string) map[string]any {
+		return map[string]any{"name": "events", "type": "SERVERLESS", "state": state, "tags": map[string]string{}, "auth": []string{"Iam"},
+			"members": []string{"Serverless"}, "vpcs": []any{map[string]any{"SubnetIds": e.subnetsA, "SecurityGroupIds": []string{e.groupA}}}}
+	}
+	checkBoto3Values(t, out, map[string]any{
+		"create_metrics":            map[string]string{"ClusterName": "metrics", "ClusterType": "PROVISIONED", "State": "CREATING"},
+		"create_events":             map[string]string{"ClusterName": "events", "ClusterType": "SERVERLESS", "State": "CREATING"},
+		"describe_metrics_creating": describedMetrics("CREATING", map[string]string{"env": "dev", "owner": "a"}),
+		"describe_events_creating":  describedEvents("CREATING"),
+		"cluster_tags":              map[string]string{"env": "dev", "team": "data"},
+		"nodes_creating":            []any{},
+	})
+
+	// The provisioner's part: start what CreateClusterV2 asked for, as its
+	// request says.
+	ctx := context.Background()
+	requested, err := e.msk.Requested(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range requested {
+		names = append(names, c.Identity.Name)
+		if c.State != msk.StateCreating {
+			t.Errorf("requested %s: got state %s; want CREATING", c.Identity.Name, c.State)
+		}
+		if got, want := c.Identity.ARN(), out.Created[c.Identity.Name]; got != want {
+			t.Errorf("requested %s: got ARN %s; want %s", c.Identity.Name, got, want)
+		}
+		r := c.Request
+		ports := map[string]int{string(msk.SchemeIAM): 9098}
+		if r.Auth.SCRAM {
+			ports[string(msk.SchemeSCRAM)] = 9096
+		}
+		spec := msk.Spec{Identity: r.Identity, KafkaVersion: r.KafkaVersion, Brokers: r.Brokers, Auth: r.Auth, ACLsInForce: true,
+			Subnets: r.Subnets, SecurityGroups: r.SecurityGroups, ZoneIDs: r.SubnetZones, Serverless: r.Serverless, VpcConfigs: r.VpcConfigs,
+			Bootstrap: kafkaBootstrap(r.Identity.Name, ports)}
+		if !r.Serverless {
+			spec.Nodes = func() []msk.Node {
+				var nodes []msk.Node
+				for id := 1; id <= r.Brokers; id++ {
+					nodes = append(nodes, msk.Node{ID: int32(id), Hosts: []string{fmt.Sprintf("b-%d.%s.kafkalink.test", id, r.Identity.Name)}})
+				}
+				return nodes
+			}
+		}
+		if err := e.msk.Provisioned(ctx, spec); err != nil {
+			t.Fatalf("provisioned %s: %v", c.Identity.Name, err)
+		}
+	}
+	if !slices.Equal(names, []string{"events", "metrics"}) {
+		t.Fatalf("requested clusters: got %v; want events, metrics", names)
+	}
+
+	fixture["metrics"], fixture["events"] = metrics, events
+	out2 := e.boto3(t, python, "2", fixture)
+	if out2.Calls < 13 {
+		t.Errorf("the model check saw %d calls in phase 2; want every one (13)", out2.Calls)
+	}
+	for _, op := range []string{"CreateClusterV2", "DescribeClusterV2", "DescribeCluster", "ListClustersV2", "UpdateSecurity", "DeleteCluster",
+		"TagResource", "UntagResource", "ListTagsForResource", "ListNodes", "GetBootstrapBrokers"} {
+		if !slices.Contains(out.Operations, op) && !slices.Contains(out2.Operations, op) {
+			t.Errorf("the model check saw no %s call (saw %v and %v)", op, out.Operations, out2.Operations)
+		}
+	}
+	checkBoto3Errors(t, out2, map[string][2]string{
+		"update_security_stale":          {"BadRequestException", "not the current version"},
+		"update_security_serverless":     {"BadRequestException", "Serverless clusters"},
+		"update_security_everything_off": {"BadRequestException", "At least one client authentication"},
+		"delete_stale":                   {"BadRequestException", "not the current version"},
+	})
+	// list-nodes: the brokers the provisioner reports, each in one of the
+	// cluster's subnets.
+	listed, _ := out2.Values["nodes_metrics"].([]any)
+	nodes := []any{}
+	for id := 1; id <= 3; id++ {
+		var subnet any
+		if len(listed) == 3 {
+			n, _ := listed[id-1].(map[string]any)
+			subnet = n["subnet"]
+		}
+		if s, _ := subnet.(string); !slices.Contains(e.subnetsA, s) {
+			t.Errorf("list-nodes metrics broker %d: got client subnet %v; want one of %v", id, subnet, e.subnetsA)
+		}
+		nodes = append(nodes, map[string]any{"id": id, "subnet": subnet, "type": "BROKER", "endpoints": []string{fmt.Sprintf("b-%d.metrics.kafkalink.test", id)}})
+	}
+	checkBoto3Values(t, out2, map[string]any{
+		"describe_metrics_active": describedMetrics("ACTIVE", map[string]string{"env": "dev", "team": "data"}),
+		"describe_events_active":  describedEvents("ACTIVE"),
+		"bootstrap_metrics": map[string]string{
+			"BootstrapBrokerStringSaslIam":   "b-1.metrics.kafkalink.test:9098,b-2.metrics.kafkalink.test:9098,b-3.metrics.kafkalink.test:9098",
+			"BootstrapBrokerStringSaslScram": "b-1.metrics.kafkalink.test:9096,b-2.metrics.kafkalink.test:9096,b-3.metrics.kafkalink.test:9096",
+		},
+		"nodes_metrics":             nodes,
+		"after_update_security":     map[string]any{"state": "UPDATING", "new_version": true},
+		"delete_metrics":            map[string]string{"arn": metrics, "state": "DELETING"},
+		"delete_events":             map[string]string{"arn": events, "state": "DELETING"},
+		"describe_metrics_deleting": "DELETING",
+	})
+	op, _ := get(out2.Values, "update_security", "operation").(string)
+	if got := get(out2.Values, "update_security", "arn"); got != metrics || !strings.HasPrefix(op, "arn:aws:kafka:us-east-1:"+kafkaOwner+":cluster-operation/metrics/") {
+		t.Errorf("update-security: got %v; want the cluster's ARN and a cluster operation of it", out2.Values["update_security"])
+	}
+
+	// What the provisioner sees next: both to stop; metrics asked for IAM
+	// alone.
+	requested, err = e.msk.Requested(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range requested {
+		if c.State != msk.StateDeleting {
+			t.Errorf("requested %s after delete-cluster: got state %s; want DELETING", c.Identity.Name, c.State)
+		}
+		if want := (msk.ClientAuth{IAM: true}); c.Identity.Name == "metrics" && c.Request.Auth != want {
+			t.Errorf("requested metrics after update-security: got auth %+v; want %+v", c.Request.Auth, want)
+		}
+	}
+	if len(requested) != 2 {
+		t.Errorf("requested clusters after delete-cluster: got %d; want 2 (DELETING until deprovisioned)", len(requested))
 	}
 }
 

@@ -2,7 +2,11 @@
 
 Environment: ENDPOINT; A_KEY, A_SECRET (the cluster owner's root); B_KEY,
 B_SECRET (the client account's root); FIXTURE, a JSON object with the
-clusters' ARNs and account b's networks (see kafka_test.go).
+clusters' ARNs, account a's subnets and account b's networks (see
+kafka_test.go); PHASE, 1 or 2. Phase 1 drives the configured clusters and
+creates two (CreateClusterV2), which stay CREATING: no provisioner runs.
+The test then provisions them (msk.Service.Provisioned) and runs phase 2,
+with their ARNs in FIXTURE, on the ACTIVE clusters.
 
 Every response is checked against the botocore model of kafka, from the raw
 HTTP response (the after-call event): a success has the operation's status
@@ -177,7 +181,7 @@ def client(key, secret, validate=True):
 a = client(os.environ["A_KEY"], os.environ["A_SECRET"])
 b = client(os.environ["B_KEY"], os.environ["B_SECRET"])
 unchecked = client(os.environ["B_KEY"], os.environ["B_SECRET"], validate=False)  # sends what botocore would refuse
-out = {"pages": {}, "listed": {}, "errors": {}, "values": {}}
+out = {"pages": {}, "listed": {}, "errors": {}, "messages": {}, "values": {}}
 
 
 def code_of(name, call):
@@ -186,6 +190,7 @@ def code_of(name, call):
         out["errors"][name] = ""
     except ClientError as e:
         out["errors"][name] = e.response["Error"]["Code"]
+        out["messages"][name] = e.response["Error"]["Message"]
 
 
 def pages(client, op, key, ident, **kw):
@@ -198,106 +203,210 @@ def pages(client, op, key, ident, **kw):
 
 orders, plain, loose = fx["orders"], fx["plain"], fx["loose"]
 
-# Clusters.
-info = a.describe_cluster(ClusterArn=orders)["ClusterInfo"]
-out["values"]["describe_cluster"] = {"name": info["ClusterName"], "state": info["State"], "brokers": info["NumberOfBrokerNodes"],
-                                     "creation_time_type": type(info["CreationTime"]).__name__}
-v2 = a.describe_cluster_v2(ClusterArn=orders)["ClusterInfo"]
-out["values"]["describe_cluster_v2"] = {"type": v2["ClusterType"], "version": v2["CurrentVersion"], "iam": v2["Provisioned"]["ClientAuthentication"]["Sasl"]["Iam"]["Enabled"]}
-a.describe_cluster(ClusterArn=plain)
-out["pages"]["list_clusters_v2"], out["listed"]["list_clusters_v2"] = pages(a, "list_clusters_v2", "ClusterInfoList", "ClusterName", page_size=1)
-_, out["listed"]["list_clusters_v2_filtered"] = pages(a, "list_clusters_v2", "ClusterInfoList", "ClusterName", page_size=2, ClusterNameFilter="lo")
-_, out["listed"]["list_clusters_v2_b"] = pages(b, "list_clusters_v2", "ClusterInfoList", "ClusterName", page_size=2)
-out["values"]["bootstrap_orders"] = {k: v for k, v in a.get_bootstrap_brokers(ClusterArn=orders).items() if k.startswith("Bootstrap")}
-out["values"]["bootstrap_plain"] = {k: v for k, v in a.get_bootstrap_brokers(ClusterArn=plain).items() if k.startswith("Bootstrap")}
-nodes = a.list_nodes(ClusterArn=orders)["NodeInfoList"]
-out["values"]["nodes"] = [n["BrokerNodeInfo"]["BrokerId"] for n in nodes]
 
-# Connectivity.
-iam_on = {"VpcConnectivity": {"ClientAuthentication": {"Sasl": {"Iam": {"Enabled": True}}}}}
-scram_on = {"VpcConnectivity": {"ClientAuthentication": {"Sasl": {"Scram": {"Enabled": True}}}}}
-code_of("connectivity_stale", lambda: a.update_connectivity(ClusterArn=orders, CurrentVersion="AAAAAAAAAAAAAA", ConnectivityInfo=iam_on))
-code_of("connectivity_unauthenticated", lambda: a.update_connectivity(
-    ClusterArn=plain, CurrentVersion=a.describe_cluster(ClusterArn=plain)["ClusterInfo"]["CurrentVersion"], ConnectivityInfo=iam_on))
-code_of("connectivity_no_acls", lambda: a.update_connectivity(
-    ClusterArn=loose, CurrentVersion=a.describe_cluster(ClusterArn=loose)["ClusterInfo"]["CurrentVersion"], ConnectivityInfo=scram_on))
-code_of("connectivity_b", lambda: b.update_connectivity(ClusterArn=orders, CurrentVersion=v2["CurrentVersion"], ConnectivityInfo=iam_on))
-up = a.update_connectivity(ClusterArn=orders, CurrentVersion=v2["CurrentVersion"], ConnectivityInfo=iam_on)
-out["values"]["update_connectivity"] = up["ClusterArn"]
+def before_provisioning():
+    """The configured clusters, their policies and VPC connections; then
+    the clusters CreateClusterV2 makes, while they are CREATING."""
+    # Clusters.
+    info = a.describe_cluster(ClusterArn=orders)["ClusterInfo"]
+    out["values"]["describe_cluster"] = {"name": info["ClusterName"], "state": info["State"], "brokers": info["NumberOfBrokerNodes"],
+                                         "creation_time_type": type(info["CreationTime"]).__name__}
+    v2 = a.describe_cluster_v2(ClusterArn=orders)["ClusterInfo"]
+    out["values"]["describe_cluster_v2"] = {"type": v2["ClusterType"], "version": v2["CurrentVersion"], "iam": v2["Provisioned"]["ClientAuthentication"]["Sasl"]["Iam"]["Enabled"]}
+    a.describe_cluster(ClusterArn=plain)
+    out["pages"]["list_clusters_v2"], out["listed"]["list_clusters_v2"] = pages(a, "list_clusters_v2", "ClusterInfoList", "ClusterName", page_size=1)
+    _, out["listed"]["list_clusters_v2_filtered"] = pages(a, "list_clusters_v2", "ClusterInfoList", "ClusterName", page_size=2, ClusterNameFilter="lo")
+    _, out["listed"]["list_clusters_v2_b"] = pages(b, "list_clusters_v2", "ClusterInfoList", "ClusterName", page_size=2)
+    out["values"]["bootstrap_orders"] = {k: v for k, v in a.get_bootstrap_brokers(ClusterArn=orders).items() if k.startswith("Bootstrap")}
+    out["values"]["bootstrap_plain"] = {k: v for k, v in a.get_bootstrap_brokers(ClusterArn=plain).items() if k.startswith("Bootstrap")}
+    nodes = a.list_nodes(ClusterArn=orders)["NodeInfoList"]
+    out["values"]["nodes"] = [n["BrokerNodeInfo"]["BrokerId"] for n in nodes]
 
-# Cluster policy.
-basic = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
-    "Action": ["kafka:CreateVpcConnection", "kafka:GetBootstrapBrokers", "kafka:DescribeCluster", "kafka:DescribeClusterV2"],
-    "Resource": orders}]})
-code_of("get_policy_none", lambda: a.get_cluster_policy(ClusterArn=orders))
-code_of("create_without_policy", lambda: b.create_vpc_connection(
-    TargetClusterArn=orders, Authentication="SASL_IAM", VpcId=fx["vpcB"], ClientSubnets=fx["clientSubnets"], SecurityGroups=[fx["groupB"]]))
-code_of("put_policy_invalid", lambda: a.put_cluster_policy(ClusterArn=orders, Policy="{}"))
-code_of("put_policy_big", lambda: a.put_cluster_policy(ClusterArn=orders, Policy=basic[:-3] + " " * (20 << 10) + basic[-3:]))
-v1 = a.put_cluster_policy(ClusterArn=orders, Policy=basic)["CurrentVersion"]
-code_of("put_policy_stale", lambda: a.put_cluster_policy(ClusterArn=orders, Policy=basic, CurrentVersion="K0"))
-got = a.get_cluster_policy(ClusterArn=orders)
-out["values"]["policy_round_trip"] = got["Policy"] == basic and got["CurrentVersion"] == v1
-a.delete_cluster_policy(ClusterArn=orders)
-code_of("get_policy_deleted", lambda: a.get_cluster_policy(ClusterArn=orders))
-a.put_cluster_policy(ClusterArn=orders, Policy=basic)
+    # Connectivity.
+    iam_on = {"VpcConnectivity": {"ClientAuthentication": {"Sasl": {"Iam": {"Enabled": True}}}}}
+    scram_on = {"VpcConnectivity": {"ClientAuthentication": {"Sasl": {"Scram": {"Enabled": True}}}}}
+    code_of("connectivity_stale", lambda: a.update_connectivity(ClusterArn=orders, CurrentVersion="AAAAAAAAAAAAAA", ConnectivityInfo=iam_on))
+    code_of("connectivity_unauthenticated", lambda: a.update_connectivity(
+        ClusterArn=plain, CurrentVersion=a.describe_cluster(ClusterArn=plain)["ClusterInfo"]["CurrentVersion"], ConnectivityInfo=iam_on))
+    code_of("connectivity_no_acls", lambda: a.update_connectivity(
+        ClusterArn=loose, CurrentVersion=a.describe_cluster(ClusterArn=loose)["ClusterInfo"]["CurrentVersion"], ConnectivityInfo=scram_on))
+    code_of("connectivity_b", lambda: b.update_connectivity(ClusterArn=orders, CurrentVersion=v2["CurrentVersion"], ConnectivityInfo=iam_on))
+    up = a.update_connectivity(ClusterArn=orders, CurrentVersion=v2["CurrentVersion"], ConnectivityInfo=iam_on)
+    out["values"]["update_connectivity"] = up["ClusterArn"]
 
-# VPC connections: enough for several pages.
-create = dict(TargetClusterArn=orders, Authentication="SASL_IAM", VpcId=fx["vpcB"], ClientSubnets=fx["clientSubnets"], SecurityGroups=[fx["groupB"]])
-conns = []
-for i in range(7):
-    r = b.create_vpc_connection(Tags={"n": str(i)}, **create)
-    conns.append(r["VpcConnectionArn"])
-    out["values"].setdefault("create_states", []).append(r["State"])
-for name, kw in [
-    ("create_one_subnet", dict(create, ClientSubnets=fx["clientSubnets"][:1])),
-    ("create_zone_lacking", dict(create, ClientSubnets=[fx["clientSubnets"][0], fx["subnetAz4"]])),
-    ("create_same_zone", dict(create, ClientSubnets=[fx["clientSubnets"][0], fx["subnetBAgain"]])),
-    ("create_other_vpc_subnet", dict(create, ClientSubnets=[fx["clientSubnets"][0], fx["otherSubnetB"]])),
-    ("create_unknown_vpc", dict(create, VpcId="vpc-0123456789abcdef0")),
-    ("create_other_vpc_group", dict(create, SecurityGroups=[fx["otherGroupB"]])),
-    ("create_scheme_off", dict(create, Authentication="TLS")),
-    ("create_unknown_cluster", dict(create, TargetClusterArn=orders.replace("/orders/", "/gone/"))),
-    ("create_malformed_cluster", dict(create, TargetClusterArn="orders")),
-]:
-    code_of(name, lambda kw=kw: b.create_vpc_connection(**kw))
-d = b.describe_vpc_connection(Arn=conns[0])
-out["values"]["describe_vpc_connection"] = {"arn": d["VpcConnectionArn"], "cluster": d["TargetClusterArn"], "state": d["State"], "tags": d["Tags"]}
-out["pages"]["list_vpc_connections"], out["listed"]["list_vpc_connections"] = pages(b, "list_vpc_connections", "VpcConnections", "VpcConnectionArn", page_size=3)
-out["pages"]["list_client_vpc_connections"], out["listed"]["list_client_vpc_connections"] = pages(
-    a, "list_client_vpc_connections", "ClientVpcConnections", "VpcConnectionArn", page_size=3, ClusterArn=orders)
-_, out["listed"]["list_vpc_connections_a"] = pages(a, "list_vpc_connections", "VpcConnections", "VpcConnectionArn", page_size=3)
-code_of("bad_token", lambda: b.list_vpc_connections(MaxResults=3, NextToken="!!!"))
-code_of("bad_max_results", lambda: unchecked.list_vpc_connections(MaxResults=0))
-code_of("big_max_results", lambda: unchecked.list_vpc_connections(MaxResults=101))
-code_of("create_no_subnets", lambda: unchecked.create_vpc_connection(**dict(create, ClientSubnets=None)))
+    # Cluster policy.
+    basic = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+        "Action": ["kafka:CreateVpcConnection", "kafka:GetBootstrapBrokers", "kafka:DescribeCluster", "kafka:DescribeClusterV2"],
+        "Resource": orders}]})
+    code_of("get_policy_none", lambda: a.get_cluster_policy(ClusterArn=orders))
+    code_of("create_without_policy", lambda: b.create_vpc_connection(
+        TargetClusterArn=orders, Authentication="SASL_IAM", VpcId=fx["vpcB"], ClientSubnets=fx["clientSubnets"], SecurityGroups=[fx["groupB"]]))
+    code_of("put_policy_invalid", lambda: a.put_cluster_policy(ClusterArn=orders, Policy="{}"))
+    code_of("put_policy_big", lambda: a.put_cluster_policy(ClusterArn=orders, Policy=basic[:-3] + " " * (20 << 10) + basic[-3:]))
+    v1 = a.put_cluster_policy(ClusterArn=orders, Policy=basic)["CurrentVersion"]
+    code_of("put_policy_stale", lambda: a.put_cluster_policy(ClusterArn=orders, Policy=basic, CurrentVersion="K0"))
+    got = a.get_cluster_policy(ClusterArn=orders)
+    out["values"]["policy_round_trip"] = got["Policy"] == basic and got["CurrentVersion"] == v1
+    a.delete_cluster_policy(ClusterArn=orders)
+    code_of("get_policy_deleted", lambda: a.get_cluster_policy(ClusterArn=orders))
+    a.put_cluster_policy(ClusterArn=orders, Policy=basic)
 
-# Tags, on a connection.
-b.tag_resource(ResourceArn=conns[0], Tags={"team": "data"})
-b.untag_resource(ResourceArn=conns[0], TagKeys=["n"])
-out["values"]["tags"] = b.list_tags_for_resource(ResourceArn=conns[0])["Tags"]
+    # VPC connections: enough for several pages.
+    create = dict(TargetClusterArn=orders, Authentication="SASL_IAM", VpcId=fx["vpcB"], ClientSubnets=fx["clientSubnets"], SecurityGroups=[fx["groupB"]])
+    conns = []
+    for i in range(7):
+        r = b.create_vpc_connection(Tags={"n": str(i)}, **create)
+        conns.append(r["VpcConnectionArn"])
+        out["values"].setdefault("create_states", []).append(r["State"])
+    for name, kw in [
+        ("create_one_subnet", dict(create, ClientSubnets=fx["clientSubnets"][:1])),
+        ("create_zone_lacking", dict(create, ClientSubnets=[fx["clientSubnets"][0], fx["subnetAz4"]])),
+        ("create_same_zone", dict(create, ClientSubnets=[fx["clientSubnets"][0], fx["subnetBAgain"]])),
+        ("create_other_vpc_subnet", dict(create, ClientSubnets=[fx["clientSubnets"][0], fx["otherSubnetB"]])),
+        ("create_unknown_vpc", dict(create, VpcId="vpc-0123456789abcdef0")),
+        ("create_other_vpc_group", dict(create, SecurityGroups=[fx["otherGroupB"]])),
+        ("create_scheme_off", dict(create, Authentication="TLS")),
+        ("create_unknown_cluster", dict(create, TargetClusterArn=orders.replace("/orders/", "/gone/"))),
+        ("create_malformed_cluster", dict(create, TargetClusterArn="orders")),
+    ]:
+        code_of(name, lambda kw=kw: b.create_vpc_connection(**kw))
+    d = b.describe_vpc_connection(Arn=conns[0])
+    out["values"]["describe_vpc_connection"] = {"arn": d["VpcConnectionArn"], "cluster": d["TargetClusterArn"], "state": d["State"], "tags": d["Tags"]}
+    out["pages"]["list_vpc_connections"], out["listed"]["list_vpc_connections"] = pages(b, "list_vpc_connections", "VpcConnections", "VpcConnectionArn", page_size=3)
+    out["pages"]["list_client_vpc_connections"], out["listed"]["list_client_vpc_connections"] = pages(
+        a, "list_client_vpc_connections", "ClientVpcConnections", "VpcConnectionArn", page_size=3, ClusterArn=orders)
+    _, out["listed"]["list_vpc_connections_a"] = pages(a, "list_vpc_connections", "VpcConnections", "VpcConnectionArn", page_size=3)
+    code_of("bad_token", lambda: b.list_vpc_connections(MaxResults=3, NextToken="!!!"))
+    code_of("bad_max_results", lambda: unchecked.list_vpc_connections(MaxResults=0))
+    code_of("big_max_results", lambda: unchecked.list_vpc_connections(MaxResults=101))
+    code_of("create_no_subnets", lambda: unchecked.create_vpc_connection(**dict(create, ClientSubnets=None)))
 
-# Reject, delete.
-a.reject_client_vpc_connection(ClusterArn=orders, VpcConnectionArn=conns[0])
-out["values"]["rejected_state"] = b.describe_vpc_connection(Arn=conns[0])["State"]
-code_of("reject_again", lambda: a.reject_client_vpc_connection(ClusterArn=orders, VpcConnectionArn=conns[0]))
-code_of("reject_by_b", lambda: b.reject_client_vpc_connection(ClusterArn=orders, VpcConnectionArn=conns[1]))
-code_of("delete_by_a", lambda: a.delete_vpc_connection(Arn=conns[1]))
-deleted = b.delete_vpc_connection(Arn=conns[1])
-out["values"]["deleted"] = {"arn": deleted["VpcConnectionArn"], "state": deleted["State"]}
-code_of("describe_deleted", lambda: b.describe_vpc_connection(Arn=conns[1]))
-_, out["listed"]["client_after_delete"] = pages(a, "list_client_vpc_connections", "ClientVpcConnections", "VpcConnectionArn", page_size=3, ClusterArn=orders)
+    # Tags, on a connection.
+    b.tag_resource(ResourceArn=conns[0], Tags={"team": "data"})
+    b.untag_resource(ResourceArn=conns[0], TagKeys=["n"])
+    out["values"]["tags"] = b.list_tags_for_resource(ResourceArn=conns[0])["Tags"]
 
-# Unknown and malformed ARNs.
-code_of("describe_unknown", lambda: a.describe_cluster(ClusterArn=orders.replace("/orders/", "/gone/")))
-code_of("describe_v2_unknown", lambda: a.describe_cluster_v2(ClusterArn=orders.replace("/orders/", "/gone/")))
-code_of("bootstrap_unknown", lambda: a.get_bootstrap_brokers(ClusterArn=orders.replace("/orders/", "/gone/")))
-code_of("describe_malformed", lambda: a.describe_cluster(ClusterArn="arn:aws:kafka:us-east-1:111111111111:orders"))
-code_of("vpc_connection_malformed", lambda: b.describe_vpc_connection(Arn="arn:aws:kafka:us-east-1:222222222222:vpc-connection/x"))
-code_of("describe_b_forbidden", lambda: b.describe_cluster(ClusterArn=loose))
+    # Reject, delete.
+    a.reject_client_vpc_connection(ClusterArn=orders, VpcConnectionArn=conns[0])
+    out["values"]["rejected_state"] = b.describe_vpc_connection(Arn=conns[0])["State"]
+    code_of("reject_again", lambda: a.reject_client_vpc_connection(ClusterArn=orders, VpcConnectionArn=conns[0]))
+    code_of("reject_by_b", lambda: b.reject_client_vpc_connection(ClusterArn=orders, VpcConnectionArn=conns[1]))
+    code_of("delete_by_a", lambda: a.delete_vpc_connection(Arn=conns[1]))
+    deleted = b.delete_vpc_connection(Arn=conns[1])
+    out["values"]["deleted"] = {"arn": deleted["VpcConnectionArn"], "state": deleted["State"]}
+    code_of("describe_deleted", lambda: b.describe_vpc_connection(Arn=conns[1]))
+    _, out["listed"]["client_after_delete"] = pages(a, "list_client_vpc_connections", "ClientVpcConnections", "VpcConnectionArn", page_size=3, ClusterArn=orders)
 
-out["conns"] = conns
+    # Unknown and malformed ARNs.
+    code_of("describe_unknown", lambda: a.describe_cluster(ClusterArn=orders.replace("/orders/", "/gone/")))
+    code_of("describe_v2_unknown", lambda: a.describe_cluster_v2(ClusterArn=orders.replace("/orders/", "/gone/")))
+    code_of("bootstrap_unknown", lambda: a.get_bootstrap_brokers(ClusterArn=orders.replace("/orders/", "/gone/")))
+    code_of("describe_malformed", lambda: a.describe_cluster(ClusterArn="arn:aws:kafka:us-east-1:111111111111:orders"))
+    code_of("vpc_connection_malformed", lambda: b.describe_vpc_connection(Arn="arn:aws:kafka:us-east-1:222222222222:vpc-connection/x"))
+    code_of("describe_b_forbidden", lambda: b.describe_cluster(ClusterArn=loose))
+
+    out["conns"] = conns
+    created_clusters()
+
+
+# The clusters CreateClusterV2 makes: metrics (provisioned, IAM and SCRAM)
+# and events (serverless, one VPC), both in account a's VPC.
+provisioned_request = {
+    "BrokerNodeGroupInfo": {"ClientSubnets": fx["subnetsA"], "SecurityGroups": [fx["groupA"]], "InstanceType": "kafka.m5.large"},
+    "ClientAuthentication": {"Sasl": {"Iam": {"Enabled": True}, "Scram": {"Enabled": True}}},
+    "KafkaVersion": "3.6.0", "NumberOfBrokerNodes": 3,
+}
+serverless_request = {
+    "VpcConfigs": [{"SubnetIds": fx["subnetsA"], "SecurityGroupIds": [fx["groupA"]]}],
+    "ClientAuthentication": {"Sasl": {"Iam": {"Enabled": True}}},
+}
+scram_off = {"Sasl": {"Scram": {"Enabled": False}}}
+STALE = "AAAAAAAAAAAAAA"
+
+
+def auth_of(info):
+    """The enabled client authentication of a DescribeClusterV2 ClusterInfo."""
+    ca = info.get("Provisioned", {}).get("ClientAuthentication") or info.get("Serverless", {}).get("ClientAuthentication", {})
+    sasl = ca.get("Sasl", {})
+    return sorted([k for k, v in sasl.items() if v.get("Enabled")] + [k for k in ("Tls", "Unauthenticated") if ca.get(k, {}).get("Enabled")])
+
+
+def cluster_values(info):
+    v = {"name": info["ClusterName"], "type": info["ClusterType"], "state": info["State"], "tags": info["Tags"], "auth": auth_of(info),
+         "members": sorted(k for k in ("Provisioned", "Serverless") if k in info)}
+    if "Provisioned" in info:
+        p = info["Provisioned"]
+        v.update(brokers=p["NumberOfBrokerNodes"], kafka=p["CurrentBrokerSoftwareInfo"]["KafkaVersion"],
+                 subnets=p["BrokerNodeGroupInfo"]["ClientSubnets"], zones=p["BrokerNodeGroupInfo"]["ZoneIds"])
+    else:
+        v.update(vpcs=info["Serverless"]["VpcConfigs"])
+    return v
+
+
+def created_clusters():
+    values = out["values"]
+    metrics = a.create_cluster_v2(ClusterName="metrics", Provisioned=provisioned_request, Tags={"env": "dev", "owner": "a"})
+    events = a.create_cluster_v2(ClusterName="events", Serverless=serverless_request)
+    values["create_metrics"] = {k: metrics[k] for k in ("ClusterName", "State", "ClusterType")}
+    values["create_events"] = {k: events[k] for k in ("ClusterName", "State", "ClusterType")}
+    m, e = metrics["ClusterArn"], events["ClusterArn"]
+    out["created"] = {"metrics": m, "events": e}
+    code_of("create_existing", lambda: a.create_cluster_v2(ClusterName="metrics", Provisioned=provisioned_request))
+    code_of("create_serverless_without_iam", lambda: a.create_cluster_v2(
+        ClusterName="quiet", Serverless=dict(serverless_request, ClientAuthentication={"Sasl": {"Iam": {"Enabled": False}}})))
+
+    mi = a.describe_cluster_v2(ClusterArn=m)["ClusterInfo"]
+    values["describe_metrics_creating"] = cluster_values(mi)
+    values["describe_events_creating"] = cluster_values(a.describe_cluster_v2(ClusterArn=e)["ClusterInfo"])
+    _, out["listed"]["list_clusters_v2_serverless"] = pages(a, "list_clusters_v2", "ClusterInfoList", "ClusterName", page_size=2, ClusterTypeFilter="SERVERLESS")
+    _, out["listed"]["list_clusters_v2_provisioned"] = pages(a, "list_clusters_v2", "ClusterInfoList", "ClusterName", page_size=2, ClusterTypeFilter="PROVISIONED")
+    _, out["listed"]["list_clusters_v2_created"] = pages(a, "list_clusters_v2", "ClusterInfoList", "ClusterArn", page_size=10)
+    code_of("describe_serverless", lambda: a.describe_cluster(ClusterArn=e))
+    code_of("update_security_creating", lambda: a.update_security(ClusterArn=m, CurrentVersion=mi["CurrentVersion"], ClientAuthentication=scram_off))
+    code_of("delete_configured", lambda: a.delete_cluster(ClusterArn=orders))
+    code_of("delete_by_b", lambda: b.delete_cluster(ClusterArn=m))
+
+    # Tags, on a created cluster.
+    a.tag_resource(ResourceArn=m, Tags={"team": "data"})
+    a.untag_resource(ResourceArn=m, TagKeys=["owner"])
+    values["cluster_tags"] = a.list_tags_for_resource(ResourceArn=m)["Tags"]
+    values["nodes_creating"] = a.list_nodes(ClusterArn=m)["NodeInfoList"]
+
+
+def after_provisioning():
+    """The created clusters once the provisioner has started them: update
+    their security, list their nodes, delete them."""
+    values = out["values"]
+    m, e = fx["metrics"], fx["events"]
+    mi = a.describe_cluster_v2(ClusterArn=m)["ClusterInfo"]
+    values["describe_metrics_active"] = cluster_values(mi)
+    values["describe_events_active"] = cluster_values(a.describe_cluster_v2(ClusterArn=e)["ClusterInfo"])
+    values["bootstrap_metrics"] = {k: v for k, v in a.get_bootstrap_brokers(ClusterArn=m).items() if k.startswith("Bootstrap")}
+    nodes = a.list_nodes(ClusterArn=m)["NodeInfoList"]
+    values["nodes_metrics"] = [{"id": n["BrokerNodeInfo"]["BrokerId"], "subnet": n["BrokerNodeInfo"]["ClientSubnet"],
+                                "endpoints": n["BrokerNodeInfo"]["Endpoints"], "type": n["NodeType"]} for n in nodes]
+
+    code_of("update_security_stale", lambda: a.update_security(ClusterArn=m, CurrentVersion=STALE, ClientAuthentication=scram_off))
+    code_of("update_security_serverless", lambda: a.update_security(ClusterArn=e, CurrentVersion=mi["CurrentVersion"], ClientAuthentication=scram_off))
+    code_of("update_security_everything_off", lambda: a.update_security(
+        ClusterArn=m, CurrentVersion=mi["CurrentVersion"], ClientAuthentication={"Sasl": {"Iam": {"Enabled": False}, "Scram": {"Enabled": False}}}))
+    up = a.update_security(ClusterArn=m, CurrentVersion=mi["CurrentVersion"], ClientAuthentication=scram_off)
+    values["update_security"] = {"arn": up["ClusterArn"], "operation": up["ClusterOperationArn"]}
+    updating = a.describe_cluster_v2(ClusterArn=m)["ClusterInfo"]
+    values["after_update_security"] = {"state": updating["State"], "new_version": updating["CurrentVersion"] != mi["CurrentVersion"]}
+    out["versions"] = {"before_update": mi["CurrentVersion"], "after_update": updating["CurrentVersion"]}
+
+    code_of("delete_stale", lambda: a.delete_cluster(ClusterArn=m, CurrentVersion=STALE))
+    d = a.delete_cluster(ClusterArn=m, CurrentVersion=updating["CurrentVersion"])
+    values["delete_metrics"] = {"arn": d["ClusterArn"], "state": d["State"]}
+    d = a.delete_cluster(ClusterArn=e)
+    values["delete_events"] = {"arn": d["ClusterArn"], "state": d["State"]}
+    values["describe_metrics_deleting"] = a.describe_cluster_v2(ClusterArn=m)["ClusterInfo"]["State"]
+
+
+{"1": before_provisioning, "2": after_provisioning}[os.environ.get("PHASE", "1")]()
 out["calls"] = len(calls)
+out["operations"] = sorted(set(calls))
 out["mismatches"] = mismatches
 print(json.dumps(out))
