@@ -1129,7 +1129,7 @@ func TestKafkaWithBoto3(t *testing.T) {
 func (e *kafkaEnv) kafkaState() map[string]string {
 	e.tb.Helper()
 	out := map[string]string{}
-	for _, prefix := range []string{msk.ClusterPrefix, msk.VpcConnectionPrefix, "clusters/"} {
+	for _, prefix := range []string{e.msk.ClusterPrefix(), e.msk.VpcConnectionPrefix(), "clusters/"} {
 		kvs, _, err := e.st.List(context.Background(), prefix)
 		if err != nil {
 			e.tb.Fatal(err)

@@ -180,11 +180,11 @@ type realized struct {
 func (d *Daemon) realizeVpcConnections(ctx context.Context) {
 	open := map[string]realized{} // by VPC connection ARN
 	for ctx.Err() == nil {
-		_, rev, err := d.store.List(ctx, msk.VpcConnectionPrefix)
+		_, rev, err := d.store.List(ctx, d.msk.VpcConnectionPrefix())
 		if err == nil {
 			d.reconcileEndpoints(ctx, open)
 			var events <-chan store.Event
-			if events, err = d.store.Watch(ctx, msk.VpcConnectionPrefix, rev+1); err == nil {
+			if events, err = d.store.Watch(ctx, d.msk.VpcConnectionPrefix(), rev+1); err == nil {
 				for range events {
 					d.reconcileEndpoints(ctx, open)
 				}

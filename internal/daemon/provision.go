@@ -74,11 +74,11 @@ func (d *Daemon) clusterConfig(name string) (config.Cluster, bool) {
 // CreateClusterV2 asked for and DeleteCluster has not removed.
 func (d *Daemon) provisionClusters(ctx context.Context) {
 	for ctx.Err() == nil {
-		_, rev, err := d.store.List(ctx, msk.ClusterPrefix)
+		_, rev, err := d.store.List(ctx, d.msk.ClusterPrefix())
 		if err == nil {
 			d.reconcileProvisioned(ctx)
 			var events <-chan store.Event
-			if events, err = d.store.Watch(ctx, msk.ClusterPrefix, rev+1); err == nil {
+			if events, err = d.store.Watch(ctx, d.msk.ClusterPrefix(), rev+1); err == nil {
 				for range events {
 					d.reconcileProvisioned(ctx)
 				}

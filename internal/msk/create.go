@@ -115,7 +115,7 @@ func (s *Service) request(ctx context.Context, name, account string, req Request
 	if err != nil {
 		return Cluster{}, err
 	}
-	_, ok, _, err := s.st.CompareAndSwap(ctx, clusterPrefix+name, b, 0)
+	_, ok, _, err := s.st.CompareAndSwap(ctx, s.ClusterPrefix()+name, b, 0)
 	if err != nil {
 		return Cluster{}, err
 	}
@@ -248,7 +248,7 @@ func (s *Service) DeleteCluster(ctx context.Context, caller iam.Caller, arn, cur
 // Requested lists the clusters CreateClusterV2 asked for, with their
 // state, for the provisioner.
 func (s *Service) Requested(ctx context.Context) ([]Cluster, error) {
-	kvs, _, err := s.st.List(ctx, clusterPrefix)
+	kvs, _, err := s.st.List(ctx, s.ClusterPrefix())
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +289,7 @@ func (s *Service) Deprovisioned(ctx context.Context, name string) error {
 	s.mu.Lock()
 	delete(s.clusters, name)
 	s.mu.Unlock()
-	for _, key := range []string{clusterPrefix + name, authz.ClusterPolicyKey(name)} {
+	for _, key := range []string{s.ClusterPrefix() + name, authz.ClusterPolicyKey(name)} {
 		if _, _, err := s.st.Delete(ctx, key); err != nil {
 			return err
 		}

@@ -195,17 +195,13 @@ func New(st store.Store, svc *iam.Service, network Network, region string, now f
 // Region is the service's region.
 func (s *Service) Region() string { return s.region }
 
-const (
-	clusterPrefix = "msk/clusters/"
-	vpcConnPrefix = "msk/vpc-connections/"
-)
+// ClusterPrefix is where the store keeps the region's cluster records
+// (for watchers that provision them).
+func (s *Service) ClusterPrefix() string { return "msk/" + s.region + "/clusters/" }
 
-// VpcConnectionPrefix is where the store keeps VPC connections (for
-// watchers that realize them).
-const VpcConnectionPrefix = vpcConnPrefix
-
-// ClusterPrefix is where the store keeps cluster records.
-const ClusterPrefix = clusterPrefix
+// VpcConnectionPrefix is where the store keeps the region's VPC
+// connections (for watchers that realize them).
+func (s *Service) VpcConnectionPrefix() string { return "msk/" + s.region + "/vpc-connections/" }
 
 // Register makes a configured cluster known; its record (state,
 // connectivity, version) is created ACTIVE the first time.
@@ -218,7 +214,7 @@ func (s *Service) Register(ctx context.Context, spec Spec) error {
 	if err != nil {
 		return err
 	}
-	if _, _, _, err := s.st.CompareAndSwap(ctx, clusterPrefix+spec.Identity.Name, b, 0); err != nil {
+	if _, _, _, err := s.st.CompareAndSwap(ctx, s.ClusterPrefix()+spec.Identity.Name, b, 0); err != nil {
 		return fmt.Errorf("msk: register %s: %w", spec.Identity.Name, err)
 	}
 	return nil
@@ -243,7 +239,7 @@ func (s *Service) cluster(ctx context.Context, arn string) (Cluster, int64, erro
 		return Cluster{}, 0, badRequest("clusterArn", "The cluster ARN %q is not valid.", arn)
 	}
 	missing := notFound("clusterArn", "The cluster %s does not exist.", arn)
-	kv, found, err := s.st.Get(ctx, clusterPrefix+name)
+	kv, found, err := s.st.Get(ctx, s.ClusterPrefix()+name)
 	if err != nil {
 		return Cluster{}, 0, err
 	}
@@ -291,13 +287,13 @@ func parseClusterARN(arn string) (name, id string, ok bool) {
 
 // Clusters lists every cluster's record, by name.
 func (s *Service) Clusters(ctx context.Context) ([]Cluster, error) {
-	kvs, _, err := s.st.List(ctx, clusterPrefix)
+	kvs, _, err := s.st.List(ctx, s.ClusterPrefix())
 	if err != nil {
 		return nil, err
 	}
 	var out []Cluster
 	for _, kv := range kvs {
-		name := strings.TrimPrefix(kv.Key, clusterPrefix)
+		name := strings.TrimPrefix(kv.Key, s.ClusterPrefix())
 		s.mu.Lock()
 		spec, known := s.clusters[name]
 		s.mu.Unlock()
@@ -491,7 +487,7 @@ func (s *Service) putCluster(ctx context.Context, c Cluster, rev int64) error {
 	if err != nil {
 		return err
 	}
-	_, ok, _, err := s.st.CompareAndSwap(ctx, clusterPrefix+c.Identity.Name, b, rev)
+	_, ok, _, err := s.st.CompareAndSwap(ctx, s.ClusterPrefix()+c.Identity.Name, b, rev)
 	if err != nil {
 		return err
 	}

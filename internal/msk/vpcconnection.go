@@ -114,7 +114,7 @@ func (s *Service) CreateVpcConnection(ctx context.Context, caller iam.Caller, in
 	if err != nil {
 		return VpcConnection{}, err
 	}
-	if _, err := s.st.Put(ctx, vpcConnPrefix+id, b); err != nil {
+	if _, err := s.st.Put(ctx, s.VpcConnectionPrefix()+id, b); err != nil {
 		return VpcConnection{}, err
 	}
 	return vc, nil
@@ -130,7 +130,7 @@ func netErr(param string, err error) error {
 
 // vpcConnections lists every VPC connection.
 func (s *Service) vpcConnections(ctx context.Context) ([]VpcConnection, error) {
-	kvs, _, err := s.st.List(ctx, vpcConnPrefix)
+	kvs, _, err := s.st.List(ctx, s.VpcConnectionPrefix())
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (s *Service) vpcConnection(ctx context.Context, arn string) (VpcConnection,
 	if _, err := uuid.Parse(parts[3]); err != nil {
 		return VpcConnection{}, 0, badRequest("arn", "The VPC connection ARN %q is not valid.", arn)
 	}
-	kv, ok, err := s.st.Get(ctx, vpcConnPrefix+parts[3])
+	kv, ok, err := s.st.Get(ctx, s.VpcConnectionPrefix()+parts[3])
 	if err != nil {
 		return VpcConnection{}, 0, err
 	}
@@ -270,7 +270,7 @@ func (s *Service) DeleteVpcConnection(ctx context.Context, caller iam.Caller, ar
 	if err := s.connAuthorize(ctx, caller, "kafka:DeleteVpcConnection", vc); err != nil {
 		return VpcConnection{}, err
 	}
-	_, ok, err := s.st.CompareAndDelete(ctx, vpcConnPrefix+vc.ID, rev)
+	_, ok, err := s.st.CompareAndDelete(ctx, s.VpcConnectionPrefix()+vc.ID, rev)
 	if err != nil {
 		return VpcConnection{}, err
 	}
@@ -301,7 +301,7 @@ func (s *Service) putConn(ctx context.Context, vc VpcConnection, rev int64) erro
 	if err != nil {
 		return err
 	}
-	_, ok, _, err := s.st.CompareAndSwap(ctx, vpcConnPrefix+vc.ID, b, rev)
+	_, ok, _, err := s.st.CompareAndSwap(ctx, s.VpcConnectionPrefix()+vc.ID, b, rev)
 	if err != nil {
 		return err
 	}
