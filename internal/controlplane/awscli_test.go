@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/prereq"
 
 	"github.com/kafkalink/kafkalink/internal/controlplane"
@@ -30,29 +31,68 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, false)
+}
+
+// newEnvWith is newEnv, with the ec2 service (region us-east-1, default
+// zones) behind the front door too when withEC2.
+func newEnvWith(t *testing.T, withEC2 bool) *env {
+	t.Helper()
 	prereq.Tool(t, "aws")
-	dir := t.TempDir()
-	st, err := store.OpenBolt(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
+	ts := newTestServices(t)
+	var opts []controlplane.Option
+	if withEC2 {
+		opts = append(opts, controlplane.WithEC2(ts.ec2))
 	}
-	t.Cleanup(func() { st.Close() })
-	svc, err := iam.NewInDir(st, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(controlplane.New(svc, "us-east-1", nil))
+	srv := httptest.NewServer(controlplane.New(ts.iam, "us-east-1", nil, opts...))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, iam: svc, url: srv.URL, dir: dir, accounts: map[string]iam.Credentials{}}
-	for profile, id := range map[string]string{"a": "111111111111", "b": "222222222222"} {
-		_, creds, err := svc.CreateAccount(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.accounts[profile] = creds
+	e := &env{t: t, iam: ts.iam, url: srv.URL, dir: ts.dir, accounts: ts.createAccounts(map[string]string{"a": "111111111111", "b": "222222222222"})}
+	for profile, creds := range e.accounts {
 		e.profile(profile, creds)
 	}
 	return e
+}
+
+// testServices are a store, IAM and EC2 (us-east-1) in a test's
+// directory.
+type testServices struct {
+	tb  testing.TB
+	dir string
+	st  *store.Bolt
+	iam *iam.Service
+	ec2 *ec2.Service
+}
+
+func newTestServices(tb testing.TB) testServices {
+	tb.Helper()
+	ts := testServices{tb: tb, dir: tb.TempDir()}
+	var err error
+	if ts.st, err = store.OpenBolt(filepath.Join(ts.dir, "state.db")); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ts.st.Close() })
+	if ts.iam, err = iam.NewInDir(ts.st, ts.dir); err != nil {
+		tb.Fatal(err)
+	}
+	if ts.ec2, err = ec2.New(ts.st, "us-east-1", nil, nil); err != nil {
+		tb.Fatal(err)
+	}
+	return ts
+}
+
+// createAccounts creates accounts (profile → id) and returns their root
+// credentials by profile.
+func (ts testServices) createAccounts(ids map[string]string) map[string]iam.Credentials {
+	ts.tb.Helper()
+	out := map[string]iam.Credentials{}
+	for profile, id := range ids {
+		_, creds, err := ts.iam.CreateAccount(context.Background(), id)
+		if err != nil {
+			ts.tb.Fatal(err)
+		}
+		out[profile] = creds
+	}
+	return out
 }
 
 // profile adds (or replaces) an AWS CLI profile.

@@ -51,11 +51,7 @@ type ec2Error struct {
 // writeEC2Error writes an error in the EC2 protocol's shape.
 func writeEC2Error(w http.ResponseWriter, status int, code, message, requestID string) {
 	b, _ := xml.Marshal(ec2Error{Code: code, Message: message, RequestID: requestID})
-	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(xml.Header)+len(b)))
-	w.WriteHeader(status)
-	w.Write([]byte(xml.Header))
-	w.Write(b)
+	writeBody(w, "text/xml;charset=UTF-8", status, append([]byte(xml.Header), b...))
 }
 
 // writeEC2Result writes an Action's response members in order.
@@ -71,10 +67,7 @@ func writeEC2Result(w http.ResponseWriter, action, requestID string, fields []fi
 	}
 	enc.EncodeToken(root.End())
 	enc.Flush()
-	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
-	w.Write(buf.Bytes())
+	writeBody(w, "text/xml;charset=UTF-8", http.StatusOK, buf.Bytes())
 }
 
 // ec2Op is a parsed call: the resources to authorize it on, and what it

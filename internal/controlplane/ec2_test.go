@@ -9,7 +9,6 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -21,44 +20,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/kafkalink/kafkalink/internal/controlplane"
-	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/prereq"
-	"github.com/kafkalink/kafkalink/internal/store"
 )
 
 // newEC2Env is newEnv with the ec2 service (region us-east-1, default
 // zones) behind the front door.
 func newEC2Env(t *testing.T) *env {
 	t.Helper()
-	prereq.Tool(t, "aws")
-	dir := t.TempDir()
-	st, err := store.OpenBolt(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc, err := iam.NewInDir(st, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := ec2.New(st, "us-east-1", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(controlplane.New(svc, "us-east-1", nil, controlplane.WithEC2(net)))
-	t.Cleanup(srv.Close)
-	e := &env{t: t, iam: svc, url: srv.URL, dir: dir, accounts: map[string]iam.Credentials{}}
-	for profile, id := range map[string]string{"a": "111111111111", "b": "222222222222"} {
-		_, creds, err := svc.CreateAccount(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.accounts[profile] = creds
-		e.profile(profile, creds)
-	}
-	return e
+	return newEnvWith(t, true)
 }
 
 // str returns a string member of the CLI's output ("" if absent).

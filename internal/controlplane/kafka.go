@@ -140,11 +140,8 @@ func writeJSON(w http.ResponseWriter, c *Call, status int, v any) {
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"message":"kafkalink could not encode the response"}`)
 	}
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-amzn-RequestId", c.RequestID)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	w.Write(b)
+	writeBody(w, "application/json", status, b)
 }
 
 // decodeBody reads a JSON request body strictly: unknown members and

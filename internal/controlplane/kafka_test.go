@@ -86,29 +86,11 @@ func kafkaBootstrap(cluster string, ports map[string]int) func(string) string {
 func newKafkaEnv(tb testing.TB) *kafkaEnv {
 	tb.Helper()
 	ctx := context.Background()
-	dir := tb.TempDir()
-	st, err := store.OpenBolt(filepath.Join(dir, "state.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	svc, err := iam.NewInDir(st, dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	net, err := ec2.New(st, "us-east-1", nil, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	ts := newTestServices(tb)
+	st, svc, net, dir := ts.st, ts.iam, ts.ec2, ts.dir
 	m := msk.New(st, svc, msk.EC2Network{EC2: net}, "us-east-1", nil)
-	e := &kafkaEnv{tb: tb, st: st, iam: svc, ec2: net, msk: m, dir: dir, accounts: map[string]iam.Credentials{}, subnetB: map[string]string{}}
-	for profile, id := range map[string]string{"a": kafkaOwner, "b": kafkaClient} {
-		_, creds, err := svc.CreateAccount(ctx, id)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		e.accounts[profile] = creds
-	}
+	e := &kafkaEnv{tb: tb, st: st, iam: svc, ec2: net, msk: m, dir: dir, subnetB: map[string]string{},
+		accounts: ts.createAccounts(map[string]string{"a": kafkaOwner, "b": kafkaClient})}
 
 	// Account a: the clusters' VPC.
 	vpc, err := net.CreateVPC(ctx, kafkaOwner, "10.0.0.0/16")

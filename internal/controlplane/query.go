@@ -48,10 +48,7 @@ func writeQueryResult(w http.ResponseWriter, ns, action, requestID string, field
 	enc.EncodeToken(meta.End())
 	enc.EncodeToken(root.End())
 	enc.Flush()
-	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
-	w.Write(buf.Bytes())
+	writeBody(w, "text/xml", http.StatusOK, buf.Bytes())
 }
 
 type queryError struct {
@@ -70,9 +67,14 @@ func writeQueryError(w http.ResponseWriter, ns string, status int, code, message
 		typ = "Receiver"
 	}
 	b, _ := xml.Marshal(queryError{Xmlns: ns, Type: typ, Code: code, Message: message, RequestID: requestID})
-	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(len(xml.Header)+len(b)))
+	writeBody(w, "text/xml", status, append([]byte(xml.Header), b...))
+}
+
+// writeBody writes a whole response: its content type, length, status and
+// body.
+func writeBody(w http.ResponseWriter, contentType string, status int, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write([]byte(xml.Header))
-	w.Write(b)
+	w.Write(body)
 }

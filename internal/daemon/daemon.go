@@ -183,19 +183,10 @@ func (d *Daemon) addCluster(ctx context.Context, cl config.Cluster, admit func(r
 		return nil, err
 	}
 	for _, l := range cl.Listeners {
-		strat, err := l.BrokerStrategy()
-		if err != nil {
-			return fail(fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err))
-		}
-		tc, err := l.TLS.ServerConfig()
-		if err != nil {
-			return fail(fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err))
-		}
-		ls, err := d.listenerSet(ctx, cl, l, l.Name, strat, tc)
+		ls, err := d.configuredListenerSet(ctx, cl, l, admit)
 		if err != nil {
 			return fail(err)
 		}
-		ls.Admit = admit
 		gc.ListenerSets = append(gc.ListenerSets, ls)
 	}
 	d.acls.SetAllowEveryoneIfNoACL(cl.Name, cl.AllowEveryoneIfNoACLFound)
@@ -238,6 +229,23 @@ func (d *Daemon) signalChanged() {
 	case d.changed <- struct{}{}:
 	default:
 	}
+}
+
+// configuredListenerSet is the gateway's listener set for one of a
+// cluster's listeners as configured (its strategy and certificate), with
+// an admission rule.
+func (d *Daemon) configuredListenerSet(ctx context.Context, cl config.Cluster, l config.ListenerSet, admit func(remote, local net.Addr) error) (gateway.ListenerSetConfig, error) {
+	strat, err := l.BrokerStrategy()
+	if err != nil {
+		return gateway.ListenerSetConfig{}, fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err)
+	}
+	tc, err := l.TLS.ServerConfig()
+	if err != nil {
+		return gateway.ListenerSetConfig{}, fmt.Errorf("cluster %s listener set %s: %w", cl.Name, l.Name, err)
+	}
+	ls, err := d.listenerSet(ctx, cl, l, l.Name, strat, tc)
+	ls.Admit = admit
+	return ls, err
 }
 
 // localHandlers are the Kafka APIs the gateway answers itself for a

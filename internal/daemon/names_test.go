@@ -2,9 +2,7 @@ package daemon
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"log/slog"
 	"net"
 	"regexp"
 	"strconv"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl/aws"
 )
 
 // With `advertise: names`, a VPC connection's bootstrap strings and
@@ -22,17 +19,10 @@ import (
 // c1.kafka.<region>.<domain>:1400<n>); a client whose resolver maps them
 // to the endpoint produces and consumes, and signs the names.
 func TestVpcConnectionAdvertisesNames(t *testing.T) {
-	t.Setenv("AWS_REGION", DevRegion)
 	ctx := context.Background()
-	dir := t.TempDir()
-	o := devOptions(t, dir)
+	o := devOptions(t, t.TempDir())
 	o.Advertise = "names"
-	d, err := StartDev(ctx, o, Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	info := readDevJSON(t, dir)
+	d, info := startMSKDev(t, o)
 	arn, err := d.ClusterARN(ctx, "dev")
 	if err != nil {
 		t.Fatal(err)
@@ -90,28 +80,10 @@ func TestVpcConnectionAdvertisesNames(t *testing.T) {
 		mu.Lock()
 		dialed[addr] = true
 		mu.Unlock()
-		cfg := tc.Clone()
-		cfg.ServerName = host
-		return (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", net.JoinHostPort(endpoint.String(), port))
+		return tlsDialTo(ctx, &net.Dialer{}, net.JoinHostPort(endpoint.String(), port), host, tc)
 	}
-	var bRoot DevAccount
-	for _, a := range info.Accounts {
-		if a.ID == accountB {
-			bRoot = a
-		}
-	}
-	m := aws.Auth{AccessKey: bRoot.AccessKeyID, SecretKey: bRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.Dialer(dial), kgo.SASL(m), kgo.AllowAutoTopicCreation(),
-		kgo.RetryTimeout(3*time.Second), kgo.ConsumerGroup("names"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableClientMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := produceConsume(pctx, cl, "named"); err != nil {
-		t.Fatalf("a client of the named endpoint: got %v; want it to produce and consume", err)
-	}
+	cl := iamClient(t, devAccount(info, accountB), seeds, "names", kgo.Dialer(dial))
+	mustProduceConsume(t, cl, "named", "a client of the named endpoint")
 	mu.Lock()
 	defer mu.Unlock()
 	for addr := range dialed {
@@ -125,17 +97,10 @@ func TestVpcConnectionAdvertisesNames(t *testing.T) {
 // b-<n>.<cluster>.<id6>.c1.kafka.<region>.<domain>:9098, each name
 // resolving to its broker's own address.
 func TestProvisionedClusterAdvertisesNames(t *testing.T) {
-	t.Setenv("AWS_REGION", DevRegion)
 	ctx := context.Background()
-	dir := t.TempDir()
-	o := devOptions(t, dir)
+	o := devOptions(t, t.TempDir())
 	o.Advertise = "names"
-	d, err := StartDev(ctx, o, Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	info := readDevJSON(t, dir)
+	d, info := startMSKDev(t, o)
 	vpc := createVPC(t, info, "kl-a", "10.50.0.0/16", 0, "use1-az1", "use1-az2")
 	allowTCP(t, info, "kl-a", vpc.SG, "9098", "127.0.0.1/32")
 	var created struct{ ClusterArn string }
@@ -175,21 +140,8 @@ func TestProvisionedClusterAdvertisesNames(t *testing.T) {
 			return nil, err
 		}
 		host, _, _ := net.SplitHostPort(addr)
-		cfg := tc.Clone()
-		cfg.ServerName = host
-		return (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", net.JoinHostPort(ip.String(), "9098"))
+		return tlsDialTo(ctx, &net.Dialer{}, net.JoinHostPort(ip.String(), "9098"), host, tc)
 	}
-	aRoot := info.Accounts[0]
-	m := aws.Auth{AccessKey: aRoot.AccessKeyID, SecretKey: aRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.Dialer(dial), kgo.SASL(m), kgo.AllowAutoTopicCreation(),
-		kgo.RetryTimeout(3*time.Second), kgo.ConsumerGroup("named"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableClientMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := produceConsume(pctx, cl, "named"); err != nil {
-		t.Fatalf("a client of the named brokers: got %v; want it to produce and consume", err)
-	}
+	cl := iamClient(t, devAccount(info, accountA), seeds, "named", kgo.Dialer(dial))
+	mustProduceConsume(t, cl, "named", "a client of the named brokers")
 }

@@ -154,16 +154,8 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 		return d.provisionServerless(ctx, r)
 	}
 	name, owner := r.Identity.Name, r.Identity.Account
-	vpc, err := d.ec2.VPC(ctx, owner, r.VpcID)
-	if err != nil {
-		return err
-	}
-	subnets, err := d.ec2.Subnets(ctx, owner, r.Subnets[:1])
-	if err != nil {
-		return err
-	}
 	// Brokers at the first subnet's tenth address and on.
-	first, err := d.subnetHost(ctx, vpc, subnets[0], 10)
+	vpc, first, groups, err := d.placement(ctx, owner, r.VpcID, r.Subnets[0], r.SecurityGroups)
 	if err != nil {
 		return err
 	}
@@ -177,13 +169,13 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 	if err != nil {
 		return err
 	}
-	kf, err := kfake.NewCluster(kfake.NumBrokers(r.Brokers), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(3))
+	p, fail, err := d.startEmbedded(ctx, r)
 	if err != nil {
-		return fmt.Errorf("cluster %s: %w", name, err)
+		return err
 	}
-	cl := config.Cluster{Name: name, Account: owner, Upstream: upstream.Config{Bootstrap: kf.ListenAddrs()},
-		SuperUsers: []string{"User:" + DevAdmin, "User:CN=" + DevAdmin}}
-	listeners := map[string]config.ListenerSet{}
+	cl := &p.cfg
+	cl.SuperUsers = []string{"User:" + DevAdmin, "User:CN=" + DevAdmin}
+	p.listeners = map[string]config.ListenerSet{}
 	for _, sp := range schemePorts {
 		l := config.ListenerSet{Name: sp.name, Strategy: brokermap.IPPerBroker, Auth: sp.auth, FirstIP: first.String(), Count: capacity, Port: sp.port}
 		if d.cfg.Advertise == config.AdvertiseNames {
@@ -195,40 +187,16 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 		if sp.auth == config.AuthMTLS {
 			l.TLS.ClientCAFile = filepath.Join(d.cfg.StateDir, "ca.pem")
 		}
-		listeners[sp.name] = l
+		p.listeners[sp.name] = l
 		if sp.on(r.Auth) {
 			cl.Listeners = append(cl.Listeners, l)
 		}
 	}
-	if _, _, _, err := d.store.CompareAndSwap(ctx, "clusters/"+name+"/uuid", []byte(r.Identity.UUID), 0); err != nil {
-		kf.Close()
-		return err
-	}
-	p := &provisioned{cfg: cl, kf: kf, listeners: listeners, auth: r.Auth}
-	d.provMu.Lock()
-	d.provisioned[name] = p
-	d.provMu.Unlock()
-	fail := func(err error) error {
-		d.provMu.Lock()
-		delete(d.provisioned, name)
-		d.provMu.Unlock()
-		d.gw.RemoveCluster(name)
-		kf.Close()
-		return err
-	}
-	groups := r.SecurityGroups
-	if len(groups) == 0 {
-		groups = []string{vpc.DefaultSecurityGroupID} // as MSK does
-	}
 	p.admit = d.admit(owner, vpc.ID, groups, vpc.CIDRBlock)
-	client, err := d.addCluster(ctx, cl, p.admit)
-	if err != nil {
+	if err := d.serveEmbedded(ctx, p); err != nil {
 		return fail(err)
 	}
-	d.provMu.Lock()
-	p.client = client
-	d.provMu.Unlock()
-	if err := d.registerMSK(ctx, cl, clusterNetwork{VPC: r.VpcID, Subnets: r.Subnets, ZoneIDs: r.SubnetZones, SecurityGroups: groups}); err != nil {
+	if err := d.registerMSK(ctx, *cl, clusterNetwork{VPC: r.VpcID, Subnets: r.Subnets, ZoneIDs: r.SubnetZones, SecurityGroups: groups}); err != nil {
 		return fail(err)
 	}
 	return nil
@@ -271,34 +239,14 @@ func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
 	if err != nil {
 		return err
 	}
-	kf, err := kfake.NewCluster(kfake.NumBrokers(r.Brokers), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(3))
+	p, fail, err := d.startEmbedded(ctx, r)
 	if err != nil {
-		return fmt.Errorf("cluster %s: %w", name, err)
-	}
-	cl := config.Cluster{Name: name, Account: owner, Upstream: upstream.Config{Bootstrap: kf.ListenAddrs()}}
-	if _, _, _, err := d.store.CompareAndSwap(ctx, "clusters/"+name+"/uuid", []byte(r.Identity.UUID), 0); err != nil {
-		kf.Close()
 		return err
 	}
-	p := &provisioned{cfg: cl, kf: kf, auth: r.Auth}
-	d.provMu.Lock()
-	d.provisioned[name] = p
-	d.provMu.Unlock()
-	fail := func(err error) error {
-		d.provMu.Lock()
-		delete(d.provisioned, name)
-		d.provMu.Unlock()
-		d.gw.RemoveCluster(name)
-		kf.Close()
-		return err
-	}
-	client, err := d.addCluster(ctx, cl, nil) // its listeners come per VPC below
-	if err != nil {
+	if err := d.serveEmbedded(ctx, p); err != nil { // its listeners come per VPC below
 		return fail(err)
 	}
-	d.provMu.Lock()
-	p.client = client
-	d.provMu.Unlock()
+	cl := p.cfg
 	spec := msk.Spec{Identity: r.Identity, KafkaVersion: KafkaVersion, Auth: r.Auth, ACLsInForce: true, Serverless: true, VpcConfigs: r.VpcConfigs,
 		Bootstrap: func(scheme string) string {
 			if scheme == string(msk.SchemeIAM) {
@@ -307,39 +255,18 @@ func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
 			return ""
 		}}
 	for i, vcfg := range r.VpcConfigs {
-		vpc, err := d.ec2.VPC(ctx, owner, vcfg.VpcID)
-		if err != nil {
-			return fail(err)
-		}
-		subnets, err := d.ec2.Subnets(ctx, owner, vcfg.Subnets[:1])
-		if err != nil {
-			return fail(err)
-		}
-		host, err := d.subnetHost(ctx, vpc, subnets[0], 10)
+		vpc, host, groups, err := d.placement(ctx, owner, vcfg.VpcID, vcfg.Subnets[0], vcfg.SecurityGroups)
 		if err != nil {
 			return fail(err)
 		}
 		l := config.ListenerSet{Name: fmt.Sprintf("serverless-%d", i), Strategy: brokermap.SNIPerBroker, Auth: config.AuthIAM,
 			TLS:    &config.ServerTLS{CertFile: certFile, KeyFile: keyFile},
 			Listen: host.String() + ":9098", Port: 9098, BrokerName: brokerName, BootstrapName: bootName}
-		strat, err := l.BrokerStrategy()
-		if err != nil {
-			return fail(err)
-		}
-		tc, err := l.TLS.ServerConfig()
-		if err != nil {
-			return fail(err)
-		}
-		ls, err := d.listenerSet(ctx, cl, l, l.Name, strat, tc)
+		ls, err := d.configuredListenerSet(ctx, cl, l, d.admit(owner, vpc.ID, groups, vpc.CIDRBlock))
 		if err != nil {
 			return fail(err)
 		}
 		ls.Context = map[string]string{"aws:SourceVpc": vpc.ID}
-		groups := vcfg.SecurityGroups
-		if len(groups) == 0 {
-			groups = []string{vpc.DefaultSecurityGroupID} // as MSK does
-		}
-		ls.Admit = d.admit(owner, vpc.ID, groups, vpc.CIDRBlock)
 		if err := d.gw.AddListenerSet(ctx, name, ls); err != nil {
 			return fail(err)
 		}
@@ -348,6 +275,68 @@ func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
 	if err := d.msk.Provisioned(ctx, spec); err != nil {
 		return fail(err)
 	}
+	return nil
+}
+
+// placement is where a cluster kafkalink provisions listens in a VPC: the
+// tenth address of the subnet, and the security groups that guard it
+// (the VPC's default group when none are named, as MSK does).
+func (d *Daemon) placement(ctx context.Context, owner, vpcID, subnetID string, groups []string) (ec2.VPC, netip.Addr, []string, error) {
+	vpc, err := d.ec2.VPC(ctx, owner, vpcID)
+	if err != nil {
+		return vpc, netip.Addr{}, nil, err
+	}
+	subnets, err := d.ec2.Subnets(ctx, owner, []string{subnetID})
+	if err != nil {
+		return vpc, netip.Addr{}, nil, err
+	}
+	host, err := d.subnetHost(ctx, vpc, subnets[0], 10)
+	if len(groups) == 0 {
+		groups = []string{vpc.DefaultSecurityGroupID}
+	}
+	return vpc, host, groups, err
+}
+
+// startEmbedded starts a requested cluster's in-memory Kafka and records
+// it as provisioned; undo stops serving it and forgets it again.
+func (d *Daemon) startEmbedded(ctx context.Context, r msk.Request) (p *provisioned, undo func(error) error, err error) {
+	name := r.Identity.Name
+	kf, err := kfake.NewCluster(kfake.NumBrokers(r.Brokers), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(3))
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
+	if _, _, _, err := d.store.CompareAndSwap(ctx, "clusters/"+name+"/uuid", []byte(r.Identity.UUID), 0); err != nil {
+		kf.Close()
+		return nil, nil, err
+	}
+	p = &provisioned{cfg: config.Cluster{Name: name, Account: r.Identity.Account, Upstream: upstream.Config{Bootstrap: kf.ListenAddrs()}}, kf: kf, auth: r.Auth}
+	d.provMu.Lock()
+	d.provisioned[name] = p
+	d.provMu.Unlock()
+	undo = func(err error) error {
+		d.provMu.Lock()
+		delete(d.provisioned, name)
+		d.provMu.Unlock()
+		d.gw.RemoveCluster(name)
+		if p.client != nil {
+			p.client.Close()
+		}
+		kf.Close()
+		return err
+	}
+	return p, undo, nil
+}
+
+// serveEmbedded puts a provisioned cluster in the gateway with the
+// listener sets of its configuration, guarded by its admission rule.
+func (d *Daemon) serveEmbedded(ctx context.Context, p *provisioned) error {
+	client, err := d.addCluster(ctx, p.cfg, p.admit)
+	if err != nil {
+		return err
+	}
+	d.provMu.Lock()
+	p.client = client
+	d.provMu.Unlock()
 	return nil
 }
 
@@ -381,19 +370,10 @@ func (d *Daemon) updateSchemes(ctx context.Context, p *provisioned, r msk.Reques
 		}
 		switch {
 		case now && !was:
-			strat, err := l.BrokerStrategy()
+			ls, err := d.configuredListenerSet(ctx, cl, l, p.admit)
 			if err != nil {
 				return err
 			}
-			tc, err := l.TLS.ServerConfig()
-			if err != nil {
-				return err
-			}
-			ls, err := d.listenerSet(ctx, cl, l, l.Name, strat, tc)
-			if err != nil {
-				return err
-			}
-			ls.Admit = p.admit
 			if err := d.gw.AddListenerSet(ctx, name, ls); err != nil {
 				return err
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl/aws"
 )
 
 // CreateClusterV2 in kafkalink dev starts a cluster with the requested
@@ -20,15 +18,8 @@ import (
 // produces and consumes through GetBootstrapBrokers' string, and
 // DeleteCluster takes it away.
 func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
-	t.Setenv("AWS_REGION", DevRegion)
 	ctx := context.Background()
-	dir := t.TempDir()
-	d, err := StartDev(ctx, devOptions(t, dir), Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	info := readDevJSON(t, dir)
+	d, info := startMSKDev(t, devOptions(t, t.TempDir()))
 
 	vpc := createVPC(t, info, "kl-a", "10.20.0.0/16", 0, "use1-az1", "use1-az2", "use1-az3")
 	subnets := vpc.Subnets
@@ -75,20 +66,8 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 		t.Errorf("list-clusters-v2: got %+v; want dev and orders", list.ClusterInfoList)
 	}
 
-	aRoot := info.Accounts[0]
-	m := aws.Auth{AccessKey: aRoot.AccessKeyID, SecretKey: aRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.DialTLSConfig(devClientTLS(t, info.CAFile)), kgo.SASL(m),
-		kgo.AllowAutoTopicCreation(), kgo.RetryTimeout(3*time.Second), kgo.ConsumerGroup("provisioned"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableClientMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := produceConsume(pctx, cl, "payments"); err != nil {
-		t.Fatalf("the owner on the new cluster: got %v; want it to produce and consume", err)
-	}
+	cl := iamClient(t, devAccount(info, accountA), seeds, "provisioned", kgo.DialTLSConfig(devClientTLS(t, info.CAFile)))
+	mustProduceConsume(t, cl, "payments", "the owner on the new cluster")
 	// The cluster's security group admits 127.0.0.1 only.
 	dialer := &net.Dialer{Timeout: time.Second, LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
 	if c, err := tls.DialWithDialer(dialer, "tcp", seeds[0], devClientTLS(t, info.CAFile)); err == nil {
@@ -152,15 +131,8 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 // TLS server name picks the broker; the bootstrap name stays while broker
 // names are b<n>-<id>.
 func TestCreateServerlessCluster(t *testing.T) {
-	t.Setenv("AWS_REGION", DevRegion)
 	ctx := context.Background()
-	dir := t.TempDir()
-	d, err := StartDev(ctx, devOptions(t, dir), Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	info := readDevJSON(t, dir)
+	d, info := startMSKDev(t, devOptions(t, t.TempDir()))
 	vpc := createVPC(t, info, "kl-a", "10.30.0.0/16", 0, "use1-az1", "use1-az2")
 	subnets := vpc.Subnets
 	allowTCP(t, info, "kl-a", vpc.SG, "9098", "127.0.0.1/32")
@@ -219,24 +191,10 @@ func TestCreateServerlessCluster(t *testing.T) {
 		mu.Lock()
 		names = append(names, name)
 		mu.Unlock()
-		cfg := tc.Clone()
-		cfg.ServerName = name
-		return (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", host.String()+":9098")
+		return tlsDialTo(ctx, &net.Dialer{}, host.String()+":9098", name, tc)
 	}
-	aRoot := info.Accounts[0]
-	m := aws.Auth{AccessKey: aRoot.AccessKeyID, SecretKey: aRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(boot.BootstrapBrokerStringSaslIam), kgo.Dialer(dial), kgo.SASL(m),
-		kgo.AllowAutoTopicCreation(), kgo.RetryTimeout(3*time.Second), kgo.ConsumerGroup("serverless"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableClientMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := produceConsume(pctx, cl, "clicks"); err != nil {
-		t.Fatalf("the owner on the serverless cluster: got %v; want it to produce and consume", err)
-	}
+	cl := iamClient(t, devAccount(info, accountA), []string{boot.BootstrapBrokerStringSaslIam}, "serverless", kgo.Dialer(dial))
+	mustProduceConsume(t, cl, "clicks", "the owner on the serverless cluster")
 	brokerNames := 0
 	mu.Lock()
 	defer mu.Unlock()

@@ -62,15 +62,9 @@ func cliFails(t *testing.T, info DevInfo, profile, want string, args ...string) 
 // consumes through BootstrapBrokerStringVpcConnectivitySaslIam. Then A
 // rejects the connection and the client's session ends.
 func TestSeed002MultiVPCTutorial(t *testing.T) {
-	t.Setenv("AWS_REGION", DevRegion)
 	ctx := context.Background()
 	dir := t.TempDir()
-	d, err := StartDev(ctx, devOptions(t, dir), Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	info := readDevJSON(t, dir)
+	d, info := startMSKDev(t, devOptions(t, dir))
 	arn, err := d.ClusterARN(ctx, "dev")
 	if err != nil {
 		t.Fatal(err)
@@ -157,32 +151,17 @@ func TestSeed002MultiVPCTutorial(t *testing.T) {
 	host, _, _ := net.SplitHostPort(seeds[0])
 	ep := netip.MustParseAddr(host).As4()
 	inVPC := &net.TCPAddr{IP: net.IPv4(127, ep[1], 10, 200)} // 10.0.10.200
-	var bRoot DevAccount
-	for _, a := range info.Accounts {
-		if a.ID == accountB {
-			bRoot = a
-		}
-	}
+	bRoot := devAccount(info, accountB)
 	newClient := func(local *net.TCPAddr) *kgo.Client {
 		dialer := &net.Dialer{Timeout: 5 * time.Second, LocalAddr: local}
 		tc := devClientTLS(t, info.CAFile)
-		m := aws.Auth{AccessKey: bRoot.AccessKeyID, SecretKey: bRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
-		c, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.Dialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return tlsDial(ctx, dialer, addr, tc)
-		}), kgo.SASL(m), kgo.AllowAutoTopicCreation(), kgo.RetryTimeout(3*time.Second),
-			kgo.ConsumerGroup("seed002"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Close)
-		return c
+		return iamClient(t, bRoot, seeds, "seed002", kgo.Dialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, _ := net.SplitHostPort(addr)
+			return tlsDialTo(ctx, dialer, addr, host, tc)
+		}))
 	}
 	cl := newClient(inVPC)
-	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := produceConsume(pctx, cl, "orders"); err != nil {
-		t.Fatalf("a client in B's VPC: got %v; want it to produce and consume", err)
-	}
+	mustProduceConsume(t, cl, "orders", "a client in B's VPC")
 	// The cluster's own IAM listener is not B's VPC: the cluster policy's
 	// aws:SourceVpc condition does not hold there.
 	var own []string
@@ -191,12 +170,7 @@ func TestSeed002MultiVPCTutorial(t *testing.T) {
 			own = strings.Split(l.Bootstrap, ",")
 		}
 	}
-	m := aws.Auth{AccessKey: bRoot.AccessKeyID, SecretKey: bRoot.SecretAccessKey}.AsManagedStreamingIAMMechanism()
-	direct, err := kgo.NewClient(kgo.SeedBrokers(own...), kgo.DialTLSConfig(devClientTLS(t, info.CAFile)), kgo.SASL(m), kgo.RetryTimeout(3*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(direct.Close)
+	direct := iamClient(t, bRoot, own, "seed002-own", kgo.DialTLSConfig(devClientTLS(t, info.CAFile)))
 	dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer dcancel()
 	if err := direct.ProduceSync(dctx, &kgo.Record{Topic: "orders", Value: []byte("v")}).FirstErr(); !errors.Is(err, kerr.TopicAuthorizationFailed) {
@@ -280,22 +254,62 @@ func endpointOpen(d *Daemon) bool {
 	return false
 }
 
-// tlsDial connects from the dialer's local address and completes a TLS
-// handshake for the address's host.
-func tlsDial(ctx context.Context, d *net.Dialer, addr string, tc *tls.Config) (net.Conn, error) {
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	host, _, _ := net.SplitHostPort(addr)
+// tlsDialTo connects to target from the dialer's local address and
+// completes a TLS handshake for the server name.
+func tlsDialTo(ctx context.Context, d *net.Dialer, target, name string, tc *tls.Config) (net.Conn, error) {
 	cfg := tc.Clone()
-	cfg.ServerName = host
-	tlc := tls.Client(c, cfg)
-	if err := tlc.HandshakeContext(ctx); err != nil {
-		c.Close()
-		return nil, err
+	cfg.ServerName = name
+	return (&tls.Dialer{NetDialer: d, Config: cfg}).DialContext(ctx, "tcp", target)
+}
+
+// startMSKDev starts kafkalink dev for a test of the MSK APIs and returns
+// it with its dev.json. franz-go's AWS_MSK_IAM finds the region in
+// AWS_REGION when brokers are addresses.
+func startMSKDev(t *testing.T, o DevOptions) (*Daemon, DevInfo) {
+	t.Helper()
+	t.Setenv("AWS_REGION", DevRegion)
+	d, err := StartDev(context.Background(), o, Options{Logger: slog.New(slog.NewTextHandler(testLog(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return tlc, nil
+	t.Cleanup(func() { d.Close() })
+	return d, readDevJSON(t, o.StateDir)
+}
+
+// devAccount is a dev account with its root credentials.
+func devAccount(info DevInfo, id string) DevAccount {
+	for _, a := range info.Accounts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return DevAccount{}
+}
+
+// iamClient is a franz-go client of seeds with an account's root
+// credentials (AWS_MSK_IAM), reaching brokers as dial says (a Dialer or
+// a DialTLSConfig), a member of group when it consumes.
+func iamClient(t *testing.T, a DevAccount, seeds []string, group string, dial kgo.Opt) *kgo.Client {
+	t.Helper()
+	m := aws.Auth{AccessKey: a.AccessKeyID, SecretKey: a.SecretAccessKey}.AsManagedStreamingIAMMechanism()
+	c, err := kgo.NewClient(kgo.SeedBrokers(seeds...), dial, kgo.SASL(m), kgo.AllowAutoTopicCreation(),
+		kgo.RetryTimeout(3*time.Second), kgo.ConsumerGroup(group), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableClientMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// mustProduceConsume produces a record to topic and consumes it back
+// within 20 s, or fails the test saying whose client could not.
+func mustProduceConsume(t *testing.T, c *kgo.Client, topic, who string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := produceConsume(ctx, c, topic); err != nil {
+		t.Fatalf("%s: got %v; want it to produce and consume", who, err)
+	}
 }
 
 // testVPC is a VPC made with the aws CLI: its id, its subnets (one per

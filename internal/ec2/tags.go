@@ -178,6 +178,12 @@ func (s *Service) CreateTags(ctx context.Context, account string, resources []st
 			return err
 		}
 	}
+	return s.editTags(ctx, account, resources, func(cur []Tag) ([]Tag, error) { return merge(cur, tags) })
+}
+
+// editTags replaces the tags of each of an account's resources with what
+// edit makes of them, one VPC record at a time.
+func (s *Service) editTags(ctx context.Context, account string, resources []string, edit func([]Tag) ([]Tag, error)) error {
 	groups, err := s.byVPC(ctx, account, resources)
 	if err != nil {
 		return err
@@ -189,11 +195,11 @@ func (s *Service) CreateTags(ctx context.Context, account string, resources []st
 				if p == nil {
 					return notFound(id)
 				}
-				merged, err := merge(*p, tags)
+				next, err := edit(*p)
 				if err != nil {
 					return err
 				}
-				*p = merged
+				*p = next
 			}
 			return nil
 		})
@@ -215,36 +221,20 @@ func (s *Service) DeleteTags(ctx context.Context, account string, resources []st
 			return errf(CodeInvalidParameterValue, "Tag key cannot be empty")
 		}
 	}
-	groups, err := s.byVPC(ctx, account, resources)
-	if err != nil {
-		return err
-	}
-	for vpcID, ids := range groups {
-		err := s.update(ctx, account, vpcID, func(r *record) error {
-			for _, id := range ids {
-				p := r.tagsOf(id)
-				if p == nil {
-					return notFound(id)
-				}
-				*p = slices.DeleteFunc(*p, func(t Tag) bool {
-					if len(removals) == 0 {
-						return true
-					}
-					return slices.ContainsFunc(removals, func(rm Removal) bool {
-						return rm.Key == t.Key && (rm.Value == nil || *rm.Value == t.Value)
-					})
-				})
-				if len(*p) == 0 {
-					*p = nil
-				}
+	return s.editTags(ctx, account, resources, func(cur []Tag) ([]Tag, error) {
+		cur = slices.DeleteFunc(cur, func(t Tag) bool {
+			if len(removals) == 0 {
+				return true
 			}
-			return nil
+			return slices.ContainsFunc(removals, func(rm Removal) bool {
+				return rm.Key == t.Key && (rm.Value == nil || *rm.Value == t.Value)
+			})
 		})
-		if err != nil {
-			return err
+		if len(cur) == 0 {
+			cur = nil
 		}
-	}
-	return nil
+		return cur, nil
+	})
 }
 
 // Tags lists the tags on an account's resources that match the filters

@@ -206,30 +206,26 @@ func authorizeIncrementalAlterConfigs(d *decider, r kmsg.Request) verdict {
 // principal may describe; it always reports their authorized operations.
 func authorizeDescribeTopicPartitions(d *decider, r kmsg.Request) verdict {
 	req := r.(*kmsg.DescribeTopicPartitionsRequest)
+	report := func(resp kmsg.Response) {
+		dr := resp.(*kmsg.DescribeTopicPartitionsResponse)
+		reportTopicOperations(d, true, len(dr.Topics), func(i int) (*string, int16, *int32) {
+			t := &dr.Topics[i]
+			return t.Topic, t.ErrorCode, &t.AuthorizedOperations
+		})
+	}
 	if len(req.Topics) == 0 {
 		return verdict{fix: func(resp kmsg.Response) {
 			dr := resp.(*kmsg.DescribeTopicPartitionsResponse)
 			dr.Topics, _ = split(dr.Topics, func(t *kmsg.DescribeTopicPartitionsResponseTopic) bool {
 				return t.Topic != nil && d.topic(*t.Topic, kmsg.ACLOperationDescribe)
 			})
-			reportTopicOperations(d, true, len(dr.Topics), func(i int) (*string, int16, *int32) {
-				t := &dr.Topics[i]
-				return t.Topic, t.ErrorCode, &t.AuthorizedOperations
-			})
-		}}
+		}}.then(report)
 	}
-	v := topicsOp(d, req, &req.Topics, func(t *kmsg.DescribeTopicPartitionsRequestTopic) (string, [16]byte) { return byName(t.Topic) },
+	return topicsOp(d, req, &req.Topics, func(t *kmsg.DescribeTopicPartitionsRequestTopic) (string, [16]byte) { return byName(t.Topic) },
 		kmsg.ACLOperationDescribe, func(resp kmsg.Response, _ *kmsg.DescribeTopicPartitionsRequestTopic, dn denial) {
 			dr := resp.(*kmsg.DescribeTopicPartitionsResponse)
 			t := kmsg.NewDescribeTopicPartitionsResponseTopic()
 			t.Topic, t.ErrorCode, t.AuthorizedOperations = kmsg.StringPtr(dn.topic), dn.code, notProvided
 			dr.Topics = append(dr.Topics, t)
-		})
-	return v.then(func(resp kmsg.Response) {
-		dr := resp.(*kmsg.DescribeTopicPartitionsResponse)
-		reportTopicOperations(d, true, len(dr.Topics), func(i int) (*string, int16, *int32) {
-			t := &dr.Topics[i]
-			return t.Topic, t.ErrorCode, &t.AuthorizedOperations
-		})
-	})
+		}).then(report)
 }

@@ -227,9 +227,9 @@ func authorizeDescribeGroups(d *decider, r kmsg.Request) verdict {
 		dr.Groups = append(dr.Groups, g)
 	}).then(func(resp kmsg.Response) {
 		dr := resp.(*kmsg.DescribeGroupsResponse)
-		reportGroupOperations(d, include, len(dr.Groups), func(i int) (string, int16, *int32) {
+		reportGroupOperations(d, include, len(dr.Groups), func(i int) (*string, int16, *int32) {
 			g := &dr.Groups[i]
-			return g.Group, g.ErrorCode, &g.AuthorizedOperations
+			return &g.Group, g.ErrorCode, &g.AuthorizedOperations
 		})
 	})
 }
@@ -244,24 +244,17 @@ func authorizeConsumerGroupDescribe(d *decider, r kmsg.Request) verdict {
 		dr.Groups = append(dr.Groups, g)
 	}).then(func(resp kmsg.Response) {
 		dr := resp.(*kmsg.ConsumerGroupDescribeResponse)
-		reportGroupOperations(d, include, len(dr.Groups), func(i int) (string, int16, *int32) {
+		reportGroupOperations(d, include, len(dr.Groups), func(i int) (*string, int16, *int32) {
 			g := &dr.Groups[i]
-			return g.Group, g.ErrorCode, &g.AuthorizedOperations
+			return &g.Group, g.ErrorCode, &g.AuthorizedOperations
 		})
 	})
 }
 
-// reportGroupOperations sets the authorized operations (KIP-430) of n
-// groups of a response for the client's principal, as reportTopicOperations
-// does for topics.
-func reportGroupOperations(d *decider, include bool, n int, group func(i int) (string, int16, *int32)) {
-	for i := range n {
-		name, code, ops := group(i)
-		*ops = notProvided
-		if include && code != kerr.GroupAuthorizationFailed.Code {
-			*ops = d.authorizedOperations(kmsg.ACLResourceTypeGroup, name)
-		}
-	}
+// reportGroupOperations sets the authorized operations of n groups of a
+// response (group i's name, error code and field).
+func reportGroupOperations(d *decider, include bool, n int, group func(i int) (*string, int16, *int32)) {
+	reportOperations(d, kmsg.ACLResourceTypeGroup, kerr.GroupAuthorizationFailed.Code, include, n, group)
 }
 
 func authorizeDeleteGroups(d *decider, r kmsg.Request) verdict {

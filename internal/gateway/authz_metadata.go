@@ -106,14 +106,22 @@ func reportAuthorizedOperations(d *decider, req *kmsg.MetadataRequest, mr *kmsg.
 }
 
 // reportTopicOperations sets the authorized operations of n topics of a
-// response (topic i's name, error code and field): computed for the topics
-// the principal was not refused when include is set, else not provided.
+// response (topic i's name, error code and field).
 func reportTopicOperations(d *decider, include bool, n int, topic func(i int) (*string, int16, *int32)) {
+	reportOperations(d, kmsg.ACLResourceTypeTopic, kerr.TopicAuthorizationFailed.Code, include, n, topic)
+}
+
+// reportOperations sets the authorized operations (KIP-430) of n
+// resources of type t in a response (resource i's name, nil if it has
+// none, its error code and its field): computed for the client's
+// principal when include is set and the resource was not refused (refused
+// is the type's authorization error), else not provided.
+func reportOperations(d *decider, t kmsg.ACLResourceType, refused int16, include bool, n int, item func(i int) (*string, int16, *int32)) {
 	for i := range n {
-		name, code, ops := topic(i)
+		name, code, ops := item(i)
 		*ops = notProvided
-		if include && name != nil && code != kerr.TopicAuthorizationFailed.Code {
-			*ops = d.authorizedOperations(kmsg.ACLResourceTypeTopic, *name)
+		if include && name != nil && code != refused {
+			*ops = d.authorizedOperations(t, *name)
 		}
 	}
 }

@@ -52,6 +52,26 @@ func (s *Service) EnableProvisioning() {
 
 var clusterName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,63}$`)
 
+// mayCreate checks what every CreateClusterV2 needs: the caller's
+// permission, a provisioner, a valid name and valid tags. It reports
+// whether a cluster of that name exists.
+func (s *Service) mayCreate(ctx context.Context, caller iam.Caller, name string, tags map[string]string) (exists bool, err error) {
+	if err := s.decide(ctx, caller, "kafka:CreateClusterV2", "*", caller.Principal.Account, nil); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	provisioning := s.provisioning
+	_, exists = s.clusters[name]
+	s.mu.Unlock()
+	switch {
+	case !provisioning:
+		return false, badRequest("", "This kafkalink serves the clusters of its configuration; CreateClusterV2 needs the embedded provisioner (kafkalink dev).")
+	case !clusterName.MatchString(name):
+		return false, badRequest("clusterName", "The cluster name %q is not valid: 1 to 64 letters, digits and hyphens, starting with a letter.", name)
+	}
+	return exists, checkTags(tags)
+}
+
 // CreateClusterInput is a provisioned cluster CreateClusterV2 asks for.
 type CreateClusterInput struct {
 	Name           string
@@ -67,20 +87,8 @@ type CreateClusterInput struct {
 // account; it is CREATING until the provisioner has started it.
 func (s *Service) CreateCluster(ctx context.Context, caller iam.Caller, in CreateClusterInput) (Cluster, error) {
 	account := caller.Principal.Account
-	if err := s.decide(ctx, caller, "kafka:CreateClusterV2", "*", account, nil); err != nil {
-		return Cluster{}, err
-	}
-	s.mu.Lock()
-	provisioning := s.provisioning
-	_, exists := s.clusters[in.Name]
-	s.mu.Unlock()
-	if !provisioning {
-		return Cluster{}, badRequest("", "This kafkalink serves the clusters of its configuration; CreateClusterV2 needs the embedded provisioner (kafkalink dev).")
-	}
-	if !clusterName.MatchString(in.Name) {
-		return Cluster{}, badRequest("clusterName", "The cluster name %q is not valid: 1 to 64 letters, digits and hyphens, starting with a letter.", in.Name)
-	}
-	if err := checkTags(in.Tags); err != nil {
+	exists, err := s.mayCreate(ctx, caller, in.Name, in.Tags)
+	if err != nil {
 		return Cluster{}, err
 	}
 	if in.Brokers < 1 || in.Brokers > 15 {
@@ -173,27 +181,17 @@ type ServerlessInput struct {
 // account: IAM authentication only, an endpoint in each of its VPCs.
 func (s *Service) CreateServerless(ctx context.Context, caller iam.Caller, in ServerlessInput) (Cluster, error) {
 	account := caller.Principal.Account
-	if err := s.decide(ctx, caller, "kafka:CreateClusterV2", "*", account, nil); err != nil {
+	exists, err := s.mayCreate(ctx, caller, in.Name, in.Tags)
+	if err != nil {
 		return Cluster{}, err
 	}
-	s.mu.Lock()
-	provisioning := s.provisioning
-	_, exists := s.clusters[in.Name]
-	s.mu.Unlock()
 	switch {
-	case !provisioning:
-		return Cluster{}, badRequest("", "This kafkalink serves the clusters of its configuration; CreateClusterV2 needs the embedded provisioner (kafkalink dev).")
-	case !clusterName.MatchString(in.Name):
-		return Cluster{}, badRequest("clusterName", "The cluster name %q is not valid: 1 to 64 letters, digits and hyphens, starting with a letter.", in.Name)
 	case !in.IAM:
 		return Cluster{}, badRequest("clientAuthentication", "Serverless clusters support IAM client authentication only.")
 	case len(in.VpcConfigs) < 1 || len(in.VpcConfigs) > MaxServerlessVPCs:
 		return Cluster{}, badRequest("vpcConfigs", "Specify between 1 and %d VPC configurations.", MaxServerlessVPCs)
 	case exists:
 		return Cluster{}, conflict("A cluster named %s already exists.", in.Name)
-	}
-	if err := checkTags(in.Tags); err != nil {
-		return Cluster{}, err
 	}
 	req := Request{Serverless: true, Brokers: 3, Auth: ClientAuth{IAM: true}}
 	vpcs := map[string]bool{}
@@ -232,7 +230,7 @@ func (s *Service) DeleteCluster(ctx context.Context, caller iam.Caller, arn, cur
 	if currentVersion != "" && currentVersion != c.CurrentVersion {
 		return Cluster{}, badRequest("currentVersion", "The provided cluster version %q is not the current version of the cluster.", currentVersion)
 	}
-	conns, err := s.vpcConnections(ctx)
+	conns, err := s.vpcConnections(ctx, nil)
 	if err != nil {
 		return Cluster{}, err
 	}

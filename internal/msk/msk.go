@@ -414,7 +414,7 @@ func (s *Service) bootstrap(ctx context.Context, c Cluster, account string) (Boo
 			}
 		}
 	}
-	conns, err := s.vpcConnections(ctx)
+	conns, err := s.vpcConnections(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

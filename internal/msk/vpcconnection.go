@@ -128,8 +128,9 @@ func netErr(param string, err error) error {
 	return err
 }
 
-// vpcConnections lists every VPC connection.
-func (s *Service) vpcConnections(ctx context.Context) ([]VpcConnection, error) {
+// vpcConnections lists the region's VPC connections that keep selects
+// (nil: all of them).
+func (s *Service) vpcConnections(ctx context.Context, keep func(VpcConnection) bool) ([]VpcConnection, error) {
 	kvs, _, err := s.st.List(ctx, s.VpcConnectionPrefix())
 	if err != nil {
 		return nil, err
@@ -140,7 +141,9 @@ func (s *Service) vpcConnections(ctx context.Context) ([]VpcConnection, error) {
 		if err := json.Unmarshal(kv.Value, &vc); err != nil {
 			return nil, fmt.Errorf("msk: %s: %w", kv.Key, err)
 		}
-		out = append(out, vc)
+		if keep == nil || keep(vc) {
+			out = append(out, vc)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out, nil
@@ -148,7 +151,7 @@ func (s *Service) vpcConnections(ctx context.Context) ([]VpcConnection, error) {
 
 // VpcConnections lists every VPC connection (for the realizer).
 func (s *Service) VpcConnections(ctx context.Context) ([]VpcConnection, error) {
-	return s.vpcConnections(ctx)
+	return s.vpcConnections(ctx, nil)
 }
 
 // vpcConnection finds a VPC connection by ARN, with its revision.
@@ -200,17 +203,7 @@ func (s *Service) ListVpcConnections(ctx context.Context, caller iam.Caller) ([]
 	if err := s.decide(ctx, caller, "kafka:ListVpcConnections", "*", caller.Principal.Account, nil); err != nil {
 		return nil, err
 	}
-	all, err := s.vpcConnections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []VpcConnection
-	for _, vc := range all {
-		if vc.Owner == caller.Principal.Account {
-			out = append(out, vc)
-		}
-	}
-	return out, nil
+	return s.vpcConnections(ctx, func(vc VpcConnection) bool { return vc.Owner == caller.Principal.Account })
 }
 
 // ListClientVpcConnections lists the VPC connections into a cluster, for
@@ -223,17 +216,7 @@ func (s *Service) ListClientVpcConnections(ctx context.Context, caller iam.Calle
 	if err := s.authorize(ctx, caller, "kafka:ListClientVpcConnections", c); err != nil {
 		return nil, err
 	}
-	all, err := s.vpcConnections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []VpcConnection
-	for _, vc := range all {
-		if vc.ClusterARN == arn {
-			out = append(out, vc)
-		}
-	}
-	return out, nil
+	return s.vpcConnections(ctx, func(vc VpcConnection) bool { return vc.ClusterARN == arn })
 }
 
 // RejectClientVpcConnection lets a cluster's owner reject a client's VPC
