@@ -287,12 +287,18 @@ func (s *listenerSet) publish() {
 
 func (s *listenerSet) status() Status {
 	v := s.view.Load()
-	st := Status{Cluster: s.c.cfg.Name, Name: s.name, Strategy: s.strat.Kind(), TLS: s.tls != nil, Brokers: map[int32]string{}}
+	st := Status{Cluster: s.c.cfg.Name, Name: s.name, Strategy: s.strat.Kind(), TLS: s.tls != nil,
+		Brokers: map[int32]string{}, Slots: map[int32]int{}, Listen: map[int32]string{}}
 	if s.auth != nil {
 		st.Auth = s.auth.Name()
 	}
 	for id, ep := range v.endpoints {
 		st.Brokers[id] = ep.String()
+		slot := s.slots[id]
+		st.Slots[id] = slot
+		if st.Listen[id] = s.strat.Bind(slot); st.Listen[id] == "" {
+			st.Listen[id] = s.strat.SharedBind()
+		}
 	}
 	if len(v.slots) > 0 {
 		for _, ep := range s.strat.Bootstrap(v.slots) {

@@ -239,7 +239,12 @@ type Status struct {
 	Auth      string // the Authenticator's name, "" when unauthenticated
 	Bootstrap []string
 	Brokers   map[int32]string // upstream broker id → address clients use
-	Errors    []string         // e.g. an exhausted range
+	// Slots is each live broker's slot (names like b-{n} use slot+1);
+	// Listen is the address its listener is bound to (one shared address
+	// for SNI sets).
+	Slots  map[int32]int
+	Listen map[int32]string
+	Errors []string // e.g. an exhausted range
 }
 
 // ClusterStatus describes a cluster.
