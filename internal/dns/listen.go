@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"sync"
 
 	"github.com/miekg/dns"
 )
 
-// listener is one address's UDP and TCP servers.
+// listener is one address's UDP socket and TCP server.
 type listener struct {
-	vpc      string
-	udp, tcp *dns.Server
+	vpc     string
+	udp     *net.UDPConn
+	tcp     *dns.Server
+	workers sync.WaitGroup
 }
 
 // Listen serves the resolver of vpc on addr (host:port), over UDP and
@@ -26,7 +29,11 @@ func (s *Server) Listen(addr, vpc string) error {
 		}
 		return fmt.Errorf("dns: %s already serves %s", addr, l.vpc)
 	}
-	pc, err := net.ListenPacket("udp", addr)
+	ua, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return fmt.Errorf("dns: %w", err)
+	}
+	pc, err := net.ListenUDP("udp", ua)
 	if err != nil {
 		return fmt.Errorf("dns: %w", err)
 	}
@@ -35,17 +42,14 @@ func (s *Server) Listen(addr, vpc string) error {
 		pc.Close()
 		return fmt.Errorf("dns: %w", err)
 	}
-	h := s.handler(vpc)
-	l := &listener{vpc: vpc,
-		udp: &dns.Server{PacketConn: pc, Handler: h, UDPSize: 4096},
-		tcp: &dns.Server{Listener: ln, Handler: h}}
-	for _, srv := range []*dns.Server{l.udp, l.tcp} {
-		go func() {
-			if err := srv.ActivateAndServe(); err != nil {
-				s.log.Debug("a resolver socket closed", "addr", addr, "err", err)
-			}
-		}()
-	}
+	l := &listener{vpc: vpc, udp: pc, tcp: &dns.Server{Listener: ln, Handler: s.handler(vpc)}}
+	l.workers.Add(udpWorkers)
+	serveUDP(pc, func(raw []byte) *dns.Msg { return s.answerRaw(context.Background(), vpc, raw, false) }, l.workers.Done)
+	go func() {
+		if err := l.tcp.ActivateAndServe(); err != nil {
+			s.log.Debug("a resolver socket closed", "addr", addr, "err", err)
+		}
+	}()
 	s.listeners[addr] = l
 	s.log.Debug("resolver listening", "addr", addr, "vpc", vpc)
 	return nil
@@ -73,16 +77,10 @@ func (s *Server) Unlisten(addr string) {
 }
 
 func (l *listener) close() {
-	for _, srv := range []*dns.Server{l.udp, l.tcp} {
-		if err := srv.Shutdown(); err != nil {
-			// Not started yet: close the socket ourselves.
-			if srv.PacketConn != nil {
-				srv.PacketConn.Close()
-			}
-			if srv.Listener != nil {
-				srv.Listener.Close()
-			}
-		}
+	l.udp.Close()
+	l.workers.Wait()
+	if err := l.tcp.Shutdown(); err != nil {
+		l.tcp.Listener.Close() // not started yet
 	}
 }
 
