@@ -102,9 +102,16 @@ func dev(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.FirstIP, "first-ip", "127.0.1.1", "first address of the ip-per-broker listener set")
 	fs.IntVar(&o.IPPort, "ip-port", 9092, "port of the ip-per-broker listener set")
 	fs.StringVar(&o.APIListen, "api-listen", "127.0.0.1:7090", "address of the AWS-protocol front door (sts, iam)")
+	fs.StringVar(&o.Region, "region", daemon.DevRegion, "the AWS region kafkalink serves")
+	fs.StringVar(&o.LoopbackRange, "loopback-range", "", "second octets n of the 127.n.0.0/16 ranges VPCs get (default 160-254); a second region on this machine needs its own")
+	fs.IntVar(&o.DNS.Port, "dns-port", 0, "port of the VPC resolvers (default 53 as root, else 5300)")
+	upstream := fs.String("dns-upstream", "", "comma-separated IP:PORT servers for names no rule or zone covers")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *upstream != "" {
+		o.DNS.Upstream = strings.Split(*upstream, ",")
 	}
 	log, err := newLogger(stderr, *level)
 	if err != nil {
