@@ -45,10 +45,10 @@ func TestDevStopsCleanlyOnInterrupt(t *testing.T) {
 	}
 	var stdout, stderr lockedBuffer
 	code := make(chan int, 1)
-	go func() {
+	go func() { // VPC resolvers in 127.100–109, apart from the daemon tests' (160 on)
 		code <- Main([]string{"dev", "--state-dir", dir, "--first-port", fmt.Sprint(first), "--last-port", fmt.Sprint(first + 9),
 			"--first-ip", ip.String(), "--ip-port", fmt.Sprint(port), "--api-listen", "127.0.0.1:0",
-			"--loopback-range", "100-109"} // VPC resolvers apart from the daemon tests' (160 on), &stdout, &stderr)
+			"--loopback-range", "100-109"}, &stdout, &stderr)
 	}()
 	deadline := time.After(30 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
