@@ -49,6 +49,36 @@ type Config struct {
 	Advertise string `yaml:"advertise,omitempty"`
 	// Domain ends MSK's names; default amazonaws.com.
 	Domain string `yaml:"domain,omitempty"`
+	// DNS configures the resolver each VPC has (ARCHITECTURE §8).
+	DNS DNS `yaml:"dns,omitempty"`
+	// LoopbackRange is the span of second octets n of the 127.n.0.0/16
+	// ranges the loopback network driver gives VPCs, "160-254" by
+	// default. Two kafkalink processes on one machine (two regions) need
+	// disjoint spans.
+	LoopbackRange string `yaml:"loopback_range,omitempty"`
+}
+
+// DNS configures the VPC resolvers and resolver endpoints.
+type DNS struct {
+	// Port they listen on: 53 when kafkalink may bind it (root), else
+	// 5300, unless set here.
+	Port int `yaml:"port,omitempty"`
+	// Upstream servers (host:port) answer names that no resolver rule,
+	// private hosted zone or kafkalink endpoint covers; with none, such
+	// queries are refused.
+	Upstream []string `yaml:"upstream,omitempty"`
+}
+
+// Loopback returns the span of LoopbackRange (0, 0 for the default).
+func (c *Config) Loopback() (first, last uint8, err error) {
+	if c.LoopbackRange == "" {
+		return 0, 0, nil
+	}
+	var f, l int
+	if _, err := fmt.Sscanf(c.LoopbackRange, "%d-%d", &f, &l); err != nil || f < 1 || l > 254 || f > l {
+		return 0, 0, fmt.Errorf("loopback_range %q: want FIRST-LAST, 1 <= FIRST <= LAST <= 254", c.LoopbackRange)
+	}
+	return uint8(f), uint8(l), nil
 }
 
 // What listeners advertise.
@@ -199,6 +229,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Advertise != "" && c.Advertise != AdvertiseAddresses && c.Advertise != AdvertiseNames {
 		return fmt.Errorf("advertise %q: want %q or %q", c.Advertise, AdvertiseAddresses, AdvertiseNames)
+	}
+	if _, _, err := c.Loopback(); err != nil {
+		return err
+	}
+	if c.DNS.Port < 0 || c.DNS.Port > 65535 {
+		return fmt.Errorf("dns port %d: want 1-65535", c.DNS.Port)
+	}
+	for _, u := range c.DNS.Upstream {
+		if _, err := netip.ParseAddrPort(u); err != nil {
+			return fmt.Errorf("dns upstream %q: want IP:PORT: %w", u, err)
+		}
 	}
 	ids, profiles := map[string]bool{}, map[string]bool{}
 	for i, a := range c.Accounts {
