@@ -54,6 +54,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners map[string]*listener // by address
+	closed    bool
 }
 
 // Options configure a Server.

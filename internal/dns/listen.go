@@ -23,6 +23,9 @@ type listener struct {
 func (s *Server) Listen(addr, vpc string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("dns: %s: %w", addr, net.ErrClosed)
+	}
 	if l, ok := s.listeners[addr]; ok {
 		if l.vpc == vpc {
 			return nil
@@ -96,8 +99,11 @@ func (s *Server) Listening() []string {
 	return out
 }
 
-// Close stops every listener.
+// Close stops every listener; Listen fails from then on.
 func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	for _, a := range s.Listening() {
 		s.Unlisten(a)
 	}
