@@ -59,13 +59,21 @@ func (z *Zone) node(name string) *node {
 	return n
 }
 
-// splitFirst splits a FQDN into its first label and the rest.
+// splitFirst splits a FQDN into its first label and the rest ("." after
+// the last label). An escaped dot (\.) does not end a label.
 func splitFirst(name string) (string, string) {
-	i := dns.Split(name)
-	if len(i) < 2 {
-		return name, "."
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '\\':
+			i++
+		case '.':
+			if i == len(name)-1 {
+				return name, "."
+			}
+			return name[:i], name[i+1:]
+		}
 	}
-	return name[:i[1]-1], name[i[1]:]
+	return name, "."
 }
 
 // Add adds a record; its owner must lie in the zone.
