@@ -592,6 +592,57 @@ func TestKafkaUpdateConnectivityWithTheAWSCLI(t *testing.T) {
 	}
 }
 
+// With a connectivity realizer attached (the daemon's; here the test
+// holds it), update-connectivity leaves the cluster UPDATING: both
+// describe calls say so, further updates and new VPC connections are
+// refused, and the cluster is ACTIVE once the realizer records the change.
+func TestKafkaUpdateConnectivityUpdatingWithTheAWSCLI(t *testing.T) {
+	t.Parallel()
+	e := newKafkaEnv(t)
+	c := e.cli(t)
+	e.msk.AttachConnectivityRealizer()
+	e.putPolicy(e.orders, basicPolicy(e.orders, kafkaClient))
+	on := `{"VpcConnectivity":{"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}}`
+	state := func(command string) string {
+		t.Helper()
+		return str(get(c.ok("a", "kafka", command, "--cluster-arn", e.orders), "ClusterInfo").(map[string]any), "State")
+	}
+
+	before := str(clusterInfo(c, "a", e.orders), "CurrentVersion")
+	c.ok("a", "kafka", "update-connectivity", "--cluster-arn", e.orders, "--current-version", before, "--connectivity-info", on)
+	for _, command := range []string{"describe-cluster", "describe-cluster-v2"} {
+		if got := state(command); got != msk.StateUpdating {
+			t.Errorf("%s after update-connectivity: got state %s; want UPDATING", command, got)
+		}
+	}
+	rec, err := e.msk.PendingConnectivity(context.Background())
+	if err != nil || len(rec) != 1 || rec[0].Identity.ARN() != e.orders {
+		t.Fatalf("PendingConnectivity: got %v %v; want orders", rec, err)
+	}
+	next := rec[0].CurrentVersion
+	for _, f := range []struct {
+		profile string
+		args    []string
+	}{
+		{"a", []string{"update-connectivity", "--cluster-arn", e.orders, "--current-version", next, "--connectivity-info", on}},
+		{"b", []string{"create-vpc-connection", "--target-cluster-arn", e.orders, "--authentication", "SASL_IAM", "--vpc-id", e.vpcB,
+			"--client-subnets", e.clientSubnets[0], e.clientSubnets[1], "--security-groups", e.groupB}},
+	} {
+		if stderr := c.fails("BadRequestException", f.profile, append([]string{"kafka"}, f.args...)...); !strings.Contains(stderr, "UPDATING") {
+			t.Errorf("%s while UPDATING: got %q; want the state named", f.args[0], strings.TrimSpace(stderr))
+		}
+	}
+
+	if done, err := e.msk.ConnectivityRealized(context.Background(), e.orders, next); !done || err != nil {
+		t.Fatalf("ConnectivityRealized: got %v %v; want true, nil", done, err)
+	}
+	info := get(c.ok("a", "kafka", "describe-cluster-v2", "--cluster-arn", e.orders), "ClusterInfo").(map[string]any)
+	if str(info, "State") != msk.StateActive || str(info, "CurrentVersion") != next ||
+		get(info, "Provisioned", "BrokerNodeGroupInfo", "ConnectivityInfo", "VpcConnectivity", "ClientAuthentication", "Sasl", "Iam", "Enabled") != true {
+		t.Errorf("describe-cluster-v2 once realized: got %v; want ACTIVE, version %s, IAM connectivity on", info, next)
+	}
+}
+
 func TestKafkaClusterPolicyWithTheAWSCLI(t *testing.T) {
 	t.Parallel()
 	e := newKafkaEnv(t)

@@ -19,9 +19,13 @@ import (
 	"github.com/kafkalink/kafkalink/internal/authn"
 	"github.com/kafkalink/kafkalink/internal/authz"
 	"github.com/kafkalink/kafkalink/internal/brokermap"
+	"github.com/kafkalink/kafkalink/internal/dns"
 	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/msk"
 	"github.com/kafkalink/kafkalink/internal/netdriver"
+	"github.com/kafkalink/kafkalink/internal/r53resolver"
+	"github.com/kafkalink/kafkalink/internal/ram"
+	"github.com/kafkalink/kafkalink/internal/route53"
 	"github.com/kafkalink/kafkalink/internal/sigv4"
 
 	"github.com/google/uuid"
@@ -68,7 +72,17 @@ type Daemon struct {
 	admin    *DevAdminCredentials // dev mode's super user
 	accounts []DevAccount         // the configured accounts and their root keys
 	changed  chan struct{}        // signalled when listener addresses change
-	done     chan struct{}        // closed by Close
+
+	region    string
+	dns       *dns.Server          // every VPC's resolver
+	route53   *route53.Service     // private hosted zones
+	resolver  *r53resolver.Service // resolver endpoints and rules
+	ram       *ram.Service         // resource shares
+	dnsDirty  chan struct{}        // signalled when the resolvers must be realized again
+	dnsMu     sync.Mutex
+	kept      map[string]keptSet // by cluster/listener set
+	resolvers []DevResolver      // as realized
+	done      chan struct{}      // closed by Close
 }
 
 // Options are what a Daemon needs besides its configuration.
@@ -89,7 +103,8 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	d := &Daemon{cfg: cfg, log: o.Logger, store: st, changed: make(chan struct{}, 1), done: make(chan struct{}), provisioned: map[string]*provisioned{}}
+	d := &Daemon{cfg: cfg, log: o.Logger, store: st, changed: make(chan struct{}, 1), done: make(chan struct{}), provisioned: map[string]*provisioned{},
+		dnsDirty: make(chan struct{}, 1), kept: map[string]keptSet{}}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.audit = &authz.Audit{Log: o.Logger.With("log", "audit"), Allows: cfg.AuditAllows}
 	d.gw = gateway.New(gateway.Options{
@@ -123,7 +138,17 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	d.msk = msk.New(st, d.iam, msk.EC2Network{EC2: d.ec2}, region, nil)
-	d.netdrv = &netdriver.Loopback{Store: st}
+	first, last, _ := cfg.Loopback() // validated
+	d.netdrv = &netdriver.Loopback{Store: st, First: first, Last: last}
+	d.region = region
+	d.dns = dns.New(dns.Options{Logger: o.Logger.With("log", "dns"), Upstream: cfg.DNS.Upstream})
+	d.route53 = route53.New(st, d.iam, d.ec2, nil)
+	d.route53.SetEndpointNames(d.isEndpointName)
+	d.resolver = r53resolver.New(st, d.iam, d.ec2, nil)
+	d.ram = ram.New(st, d.iam, region, nil)
+	d.ram.SetLogger(o.Logger)
+	d.ram.Register("route53resolver", "resolver-rule", "route53resolver:ResolverRule", d.resolver)
+	d.resolver.SetSharing(d.ram)
 	if cfg.APIListen != "" {
 		ln, err := net.Listen("tcp", cfg.APIListen)
 		if err != nil {
@@ -131,7 +156,8 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 			return nil, fmt.Errorf("daemon: api: %w", err)
 		}
 		d.apiAddr = ln.Addr().String()
-		front := controlplane.New(d.iam, region, o.Logger, controlplane.WithEC2(d.ec2), controlplane.WithKafka(d.msk))
+		front := controlplane.New(d.iam, region, o.Logger, controlplane.WithEC2(d.ec2), controlplane.WithKafka(d.msk),
+			controlplane.WithRoute53(d.route53), controlplane.WithRoute53Resolver(d.resolver), controlplane.WithRAM(d.ram))
 		d.api = &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
 		go d.api.Serve(ln)
 	}
@@ -153,6 +179,12 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) 
 		}
 	}
 	go d.realizeVpcConnections(d.ctx)
+	if err := d.resolver.Reconcile(ctx); err != nil {
+		d.log.Warn("cannot tidy resolver rule associations", "err", err)
+	}
+	go d.followDNS(d.ctx)
+	d.msk.AttachConnectivityRealizer()
+	go d.followConnectivity(d.ctx)
 	if cfg.Provisioner == config.ProvisionerEmbedded {
 		d.msk.EnableProvisioning()
 		go d.provisionClusters(d.ctx)
@@ -222,9 +254,15 @@ func (d *Daemon) listenerSet(ctx context.Context, cl config.Cluster, l config.Li
 	return ls, nil
 }
 
-// signalChanged tells whoever follows the daemon's addresses (dev.json)
-// that they changed.
+// signalChanged tells whoever follows the daemon's addresses (dev.json,
+// the resolvers' names) that they changed.
 func (d *Daemon) signalChanged() {
+	d.signalDevJSON()
+	d.pokeDNS()
+}
+
+// signalDevJSON asks for dev.json to be written again.
+func (d *Daemon) signalDevJSON() {
 	select {
 	case d.changed <- struct{}{}:
 	default:
@@ -337,6 +375,9 @@ func (d *Daemon) Close() error {
 	}
 	if d.api != nil {
 		d.api.Close()
+	}
+	if d.dns != nil {
+		d.dns.Close()
 	}
 	if d.gw != nil {
 		d.gw.Close()

@@ -40,6 +40,12 @@ type DevOptions struct {
 	// Advertise is what MSK-API listeners tell clients: "addresses"
 	// (default) or "names".
 	Advertise string
+	Region    string // default us-east-1
+	// LoopbackRange is the loopback driver's span of VPC ranges
+	// (config.Config.LoopbackRange); a second region on the machine
+	// needs its own.
+	LoopbackRange string
+	DNS           config.DNS // the VPC resolvers' port and upstream servers
 }
 
 func (o *DevOptions) defaults() {
@@ -73,6 +79,9 @@ func (o *DevOptions) defaults() {
 	if o.APIListen == "" {
 		o.APIListen = "127.0.0.1:7090"
 	}
+	if o.Region == "" {
+		o.Region = DevRegion
+	}
 }
 
 // DevConfig is the configuration `kafkalink dev` serves: one cluster named
@@ -86,11 +95,13 @@ func DevConfig(o DevOptions, upstreamAddrs []string) *config.Config {
 	mtls := brokerTLS()
 	mtls.ClientCAFile = filepath.Join(o.StateDir, "ca.pem")
 	return &config.Config{
-		StateDir:    o.StateDir,
-		Region:      DevRegion,
-		APIListen:   o.APIListen,
-		Provisioner: config.ProvisionerEmbedded,
-		Advertise:   o.Advertise,
+		StateDir:      o.StateDir,
+		Region:        o.Region,
+		APIListen:     o.APIListen,
+		LoopbackRange: o.LoopbackRange,
+		DNS:           o.DNS,
+		Provisioner:   config.ProvisionerEmbedded,
+		Advertise:     o.Advertise,
 		// The demo accounts: the cluster owner and a client.
 		Accounts: []config.Account{{ID: "111111111111", Profile: "kl-a"}, {ID: "222222222222", Profile: "kl-b"}},
 		Clusters: []config.Cluster{{
@@ -243,6 +254,10 @@ type DevInfo struct {
 	// kl-b, for AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
 	AWSConfigFile      string `json:"aws_config_file,omitempty"`
 	AWSCredentialsFile string `json:"aws_credentials_file,omitempty"`
+	// VPCs are the VPCs' resolvers; ResolverEndpoints the inbound
+	// resolver endpoints' addresses.
+	VPCs              []DevResolver `json:"vpcs,omitempty"`
+	ResolverEndpoints []DevResolver `json:"resolver_endpoints,omitempty"`
 }
 
 // DevAccount is a demo account with administrator (root) access keys.
@@ -263,6 +278,9 @@ type DevCluster struct {
 	BootstrapBrokers map[string]string `json:"bootstrap_brokers,omitempty"`
 	Listeners        []DevListener     `json:"listeners"`
 	Upstream         []string          `json:"upstream"`
+	// Endpoints are the cluster's endpoints in VPCs (serverless VPCs,
+	// VPC connections), by the names every VPC resolves.
+	Endpoints []DevEndpoint `json:"endpoints,omitempty"`
 }
 
 // DevListener is one listener set in dev.json.
@@ -286,8 +304,15 @@ func (d *Daemon) DevInfo() DevInfo {
 		info.AWSConfigFile = filepath.Join(d.cfg.StateDir, "aws-config")
 		info.AWSCredentialsFile = filepath.Join(d.cfg.StateDir, "aws-credentials")
 	}
+	for _, r := range d.Resolvers() {
+		if r.Endpoint == "" {
+			info.VPCs = append(info.VPCs, r)
+		} else {
+			info.ResolverEndpoints = append(info.ResolverEndpoints, r)
+		}
+	}
 	for _, cs := range d.gw.Status() {
-		dc := DevCluster{Name: cs.Name, Upstream: []string{}}
+		dc := DevCluster{Endpoints: d.devEndpoints(cs), Name: cs.Name, Upstream: []string{}}
 		if arn, err := d.ClusterARN(d.ctx, cs.Name); err == nil {
 			dc.ARN = arn
 			if b, err := d.msk.BootstrapStrings(d.ctx, arn); err == nil && len(b) > 0 {
@@ -354,13 +379,14 @@ func (d *Daemon) PrintDevBanner(w io.Writer) {
 		}
 	}
 	if info.API != "" {
-		fmt.Fprintf(w, "\nAWS APIs (sts, iam, kafka, ec2) at %s; demo accounts:\n", info.API)
+		fmt.Fprintf(w, "\nAWS APIs (sts, iam, kafka, ec2, route53, route53resolver, ram) at %s; demo accounts:\n", info.API)
 		for _, a := range info.Accounts {
 			fmt.Fprintf(w, "  %s  profile %s  access key %s\n", a.ID, a.Profile, a.AccessKeyID)
 		}
 		fmt.Fprintf(w, "  AWS_CONFIG_FILE=%s AWS_SHARED_CREDENTIALS_FILE=%s aws --profile kl-a --endpoint-url %s sts get-caller-identity\n",
 			info.AWSConfigFile, info.AWSCredentialsFile, info.API)
 	}
+	fmt.Fprintf(w, "\nDNS: every VPC's resolver listens at its base+2 address, port %d (dev.json lists them under \"vpcs\")\n", d.resolverPort())
 	if first != "" {
 		fmt.Fprintf(w, "\nTry it:\n  kcat -b %s -L\n  echo hello | kcat -b %s -t demo -P\n  kcat -b %s -t demo -C -e\n", first, first, first)
 	}

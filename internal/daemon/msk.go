@@ -12,14 +12,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/kafkalink/kafkalink/internal/brokermap"
 	"github.com/kafkalink/kafkalink/internal/config"
 	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/msk"
 	"github.com/kafkalink/kafkalink/internal/pki"
-	"github.com/kafkalink/kafkalink/internal/store"
 )
 
 // The MSK control plane in the daemon: clusters registered with their
@@ -179,25 +177,7 @@ type realized struct {
 // deleted, as soon as the store says so.
 func (d *Daemon) realizeVpcConnections(ctx context.Context) {
 	open := map[string]realized{} // by VPC connection ARN
-	for ctx.Err() == nil {
-		_, rev, err := d.store.List(ctx, d.msk.VpcConnectionPrefix())
-		if err == nil {
-			d.reconcileEndpoints(ctx, open)
-			var events <-chan store.Event
-			if events, err = d.store.Watch(ctx, d.msk.VpcConnectionPrefix(), rev+1); err == nil {
-				for range events {
-					d.reconcileEndpoints(ctx, open)
-				}
-			}
-		}
-		if err != nil && ctx.Err() == nil {
-			d.log.Warn("cannot follow VPC connections; retrying", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-		}
-	}
+	d.follow(ctx, d.msk.VpcConnectionPrefix(), func() { d.reconcileEndpoints(ctx, open) })
 	for arn, r := range open {
 		d.closeEndpoint(ctx, arn, r)
 	}
@@ -314,6 +294,8 @@ func (d *Daemon) openEndpoint(ctx context.Context, vc msk.VpcConnection) (realiz
 			return r, "", err
 		}
 		ls.Context = map[string]string{"aws:SourceVpc": vc.VpcID, "aws:SourceVpce": vpce, "kafkalink:VpcConnectionArn": vc.ARN}
+		domain := d.clusterDomain(id)
+		d.keepNames(vc.Cluster, name, keptSet{vpc: vc.VpcID, zone: domain, broker: "b-{n}." + schemeLabel[vc.Auth] + "." + domain, endpoint: d.endpointName(vpce)})
 		ls.Admit = d.admit(vc.Owner, vc.VpcID, vc.SecurityGroups, vpc.CIDRBlock)
 		if err := d.gw.AddListenerSet(ctx, vc.Cluster, ls); err != nil {
 			d.closeEndpoint(ctx, vc.ARN, r)

@@ -33,6 +33,7 @@ func TestVpcConnectionAdvertisesNames(t *testing.T) {
 	mustCLI(t, info, "kl-a", &desc, "kafka", "describe-cluster-v2", "--cluster-arn", arn)
 	mustCLI(t, info, "kl-a", nil, "kafka", "update-connectivity", "--cluster-arn", arn, "--current-version", desc.ClusterInfo.CurrentVersion,
 		"--connectivity-info", `{"VpcConnectivity":{"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}}`)
+	waitClusterActive(t, info, "kl-a", arn, 5*time.Second, "UPDATING")
 	mustCLI(t, info, "kl-a", nil, "kafka", "put-cluster-policy", "--cluster-arn", arn, "--policy", `{"Version":"2012-10-17","Statement":[
 	{"Effect":"Allow","Principal":{"AWS":"`+accountB+`"},"Action":["kafka:*","kafka-cluster:*"],"Resource":"arn:aws:kafka:us-east-1:`+accountA+`:*"}]}`)
 	vpc := createVPC(t, info, "kl-b", "10.40.0.0/16", 0, "use1-az1", "use1-az2")
@@ -135,7 +136,7 @@ func TestProvisionedClusterAdvertisesNames(t *testing.T) {
 			return nil, fmt.Errorf("%s is not a broker name", addr)
 		}
 		n, _ := strconv.Atoi(m[1])
-		ip, err := d.subnetHost(ctx, v, sns[0], 10+n-1) // broker n's own address
+		ip, err := d.subnetHost(ctx, v, sns[0], placementOffset(0)+n-1) // broker n's own address
 		if err != nil {
 			return nil, err
 		}

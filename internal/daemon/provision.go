@@ -115,6 +115,15 @@ func (d *Daemon) reconcileProvisioned(ctx context.Context) {
 		d.provMu.Unlock()
 		switch {
 		case c.State == msk.StateDeleting:
+			vpcs := []string{c.Request.VpcID} // provisioned; serverless below
+			for _, vc := range c.Request.VpcConfigs {
+				vpcs = append(vpcs, vc.VpcID)
+			}
+			for _, vpc := range vpcs {
+				if err := d.netdrv.ReleaseEndpoint(ctx, placementKey(vpc), c.Identity.ARN()); err != nil {
+					d.log.Warn("cannot release a deleted cluster's addresses", "cluster", name, "err", err)
+				}
+			}
 			if running {
 				if err := d.gw.RemoveCluster(name); err != nil {
 					d.log.Warn("cannot stop serving a deleted cluster", "cluster", name, "err", err)
@@ -154,8 +163,7 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 		return d.provisionServerless(ctx, r)
 	}
 	name, owner := r.Identity.Name, r.Identity.Account
-	// Brokers at the first subnet's tenth address and on.
-	vpc, first, groups, err := d.placement(ctx, owner, r.VpcID, r.Subnets[0], r.SecurityGroups)
+	vpc, first, groups, err := d.placement(ctx, r.Identity.ARN(), owner, r.VpcID, r.Subnets[0], r.SecurityGroups)
 	if err != nil {
 		return err
 	}
@@ -191,6 +199,7 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 		if sp.on(r.Auth) {
 			cl.Listeners = append(cl.Listeners, l)
 		}
+		d.keepNames(name, sp.name, keptSet{vpc: vpc.ID, zone: domain, broker: "b-{n}." + domain})
 	}
 	p.admit = d.admit(owner, vpc.ID, groups, vpc.CIDRBlock)
 	if err := d.serveEmbedded(ctx, p); err != nil {
@@ -201,6 +210,15 @@ func (d *Daemon) provision(ctx context.Context, r msk.Request) error {
 	}
 	return nil
 }
+
+// maxPlacements is how many clusters kafkalink provisions in one VPC.
+const maxPlacements = 8
+
+// placementOffset is where the i-th cluster in a VPC starts in a subnet.
+func placementOffset(i int) int { return 32 + 16*i }
+
+// placementKey names the network driver's index of clusters in a VPC.
+func placementKey(vpcID string) string { return "placements/" + vpcID }
 
 // subnetHost is where the n-th address of a subnet lives, as the network
 // driver maps the VPC.
@@ -228,7 +246,7 @@ func (d *Daemon) clusterDomain(id authz.Cluster) string {
 }
 
 // provisionServerless starts a serverless cluster: IAM only, served in
-// each of its VPCs at one address (the first subnet's tenth) on 9098, the
+// each of its VPCs at one address (its placement's first) on 9098, the
 // broker chosen by TLS server name, with the VPC's security groups
 // enforced and sessions tagged with the VPC.
 func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
@@ -255,7 +273,7 @@ func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
 			return ""
 		}}
 	for i, vcfg := range r.VpcConfigs {
-		vpc, host, groups, err := d.placement(ctx, owner, vcfg.VpcID, vcfg.Subnets[0], vcfg.SecurityGroups)
+		vpc, host, groups, err := d.placement(ctx, r.Identity.ARN(), owner, vcfg.VpcID, vcfg.Subnets[0], vcfg.SecurityGroups)
 		if err != nil {
 			return fail(err)
 		}
@@ -267,6 +285,8 @@ func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
 			return fail(err)
 		}
 		ls.Context = map[string]string{"aws:SourceVpc": vpc.ID}
+		d.keepNames(name, l.Name, keptSet{vpc: vpc.ID, zone: zone, broker: brokerName, bootstrap: bootName,
+			endpoint: d.endpointName(endpointID(r.Identity.ARN() + "/" + vpc.ID))})
 		if err := d.gw.AddListenerSet(ctx, name, ls); err != nil {
 			return fail(err)
 		}
@@ -278,10 +298,12 @@ func (d *Daemon) provisionServerless(ctx context.Context, r msk.Request) error {
 	return nil
 }
 
-// placement is where a cluster kafkalink provisions listens in a VPC: the
-// tenth address of the subnet, and the security groups that guard it
-// (the VPC's default group when none are named, as MSK does).
-func (d *Daemon) placement(ctx context.Context, owner, vpcID, subnetID string, groups []string) (ec2.VPC, netip.Addr, []string, error) {
+// placement is where a cluster kafkalink provisions listens in a VPC:
+// the i-th cluster placed in the VPC from the subnet's address 32+16i on
+// (room for MSK's 15 brokers; VPC connection endpoints take 4–11), and
+// the security groups that guard it (the VPC's default group when none
+// are named, as MSK does).
+func (d *Daemon) placement(ctx context.Context, cluster, owner, vpcID, subnetID string, groups []string) (ec2.VPC, netip.Addr, []string, error) {
 	vpc, err := d.ec2.VPC(ctx, owner, vpcID)
 	if err != nil {
 		return vpc, netip.Addr{}, nil, err
@@ -290,7 +312,11 @@ func (d *Daemon) placement(ctx context.Context, owner, vpcID, subnetID string, g
 	if err != nil {
 		return vpc, netip.Addr{}, nil, err
 	}
-	host, err := d.subnetHost(ctx, vpc, subnets[0], 10)
+	i, err := d.netdrv.EndpointIndex(ctx, placementKey(vpcID), cluster, maxPlacements)
+	if err != nil {
+		return vpc, netip.Addr{}, nil, err
+	}
+	host, err := d.subnetHost(ctx, vpc, subnets[0], placementOffset(i))
 	if len(groups) == 0 {
 		groups = []string{vpc.DefaultSecurityGroupID}
 	}

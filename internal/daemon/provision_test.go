@@ -36,17 +36,7 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 		t.Errorf("create-cluster-v2: got state %s; want CREATING", created.State)
 	}
 	cliFails(t, info, "kl-a", "ConflictException", "kafka", "create-cluster-v2", "--cluster-name", "orders", "--provisioned", provisioned(3, subnets...))
-	start := time.Now()
-	for {
-		var desc struct{ ClusterInfo struct{ State string } }
-		mustCLI(t, info, "kl-a", &desc, "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
-		if desc.ClusterInfo.State == "ACTIVE" {
-			break
-		}
-		if time.Since(start) > 20*time.Second {
-			t.Fatalf("describe-cluster-v2: got %s 20 s after creation; want ACTIVE", desc.ClusterInfo.State)
-		}
-	}
+	waitClusterActive(t, info, "kl-a", created.ClusterArn, 20*time.Second, "CREATING")
 	var boot struct{ BootstrapBrokerStringSaslIam string }
 	mustCLI(t, info, "kl-a", &boot, "kafka", "get-bootstrap-brokers", "--cluster-arn", created.ClusterArn)
 	seeds := strings.Split(boot.BootstrapBrokerStringSaslIam, ",")
@@ -75,6 +65,18 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 		t.Errorf("a connection from 127.0.0.2 completed its TLS handshake; want it refused by the security group")
 	}
 
+	// UpdateConnectivity on a provisioned cluster: UPDATING, then ACTIVE
+	// again (the connectivity realizer's to finish, not the provisioner's).
+	var before struct {
+		ClusterInfo struct{ CurrentVersion string }
+	}
+	mustCLI(t, info, "kl-a", &before, "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
+	mustCLI(t, info, "kl-a", nil, "kafka", "update-connectivity", "--cluster-arn", created.ClusterArn, "--current-version", before.ClusterInfo.CurrentVersion,
+		"--connectivity-info", `{"VpcConnectivity":{"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}}`)
+	if got := waitClusterActive(t, info, "kl-a", created.ClusterArn, 5*time.Second, "UPDATING"); got.CurrentVersion == before.ClusterInfo.CurrentVersion {
+		t.Errorf("after update-connectivity: got version %s; want a new one", got.CurrentVersion)
+	}
+
 	// UpdateSecurity turns SCRAM on (its listeners open on 9096) and off.
 	for _, on := range []bool{true, false} {
 		var desc struct {
@@ -85,14 +87,7 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 		mustCLI(t, info, "kl-a", nil, "kafka", "update-security", "--cluster-arn", created.ClusterArn, "--current-version", desc.ClusterInfo.CurrentVersion, "--client-authentication", auth)
 		cliFails(t, info, "kl-a", "BadRequestException", "kafka", "update-security", "--cluster-arn", created.ClusterArn, "--current-version", desc.ClusterInfo.CurrentVersion, "--client-authentication", auth)
 		start := time.Now()
-		for state := ""; state != "ACTIVE"; { // UPDATING while the listeners change
-			var st struct{ ClusterInfo struct{ State string } }
-			mustCLI(t, info, "kl-a", &st, "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
-			state = st.ClusterInfo.State
-			if state != "ACTIVE" && state != "UPDATING" || time.Since(start) > 10*time.Second {
-				t.Fatalf("after update-security: got state %s; want UPDATING, then ACTIVE", state)
-			}
-		}
+		waitClusterActive(t, info, "kl-a", created.ClusterArn, 10*time.Second, "UPDATING") // UPDATING while the listeners change
 		for {
 			var b struct{ BootstrapBrokerStringSaslScram, BootstrapBrokerStringSaslIam string }
 			mustCLI(t, info, "kl-a", &b, "kafka", "get-bootstrap-brokers", "--cluster-arn", created.ClusterArn)
@@ -109,7 +104,7 @@ func TestCreateClusterV2ProvisionsAndDeleteClusterRemoves(t *testing.T) {
 	}
 
 	mustCLI(t, info, "kl-a", nil, "kafka", "delete-cluster", "--cluster-arn", created.ClusterArn)
-	start = time.Now()
+	start := time.Now()
 	for {
 		out, failed := awsCLI(t, info, "kl-a", "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
 		if failed && strings.Contains(out, "(NotFoundException)") {
@@ -143,19 +138,7 @@ func TestCreateServerlessCluster(t *testing.T) {
 	if created.ClusterType != "SERVERLESS" {
 		t.Errorf("create-cluster-v2: got type %s; want SERVERLESS", created.ClusterType)
 	}
-	start := time.Now()
-	for {
-		var desc struct {
-			ClusterInfo struct{ State, ClusterType string }
-		}
-		mustCLI(t, info, "kl-a", &desc, "kafka", "describe-cluster-v2", "--cluster-arn", created.ClusterArn)
-		if desc.ClusterInfo.State == "ACTIVE" {
-			break
-		}
-		if time.Since(start) > 20*time.Second {
-			t.Fatalf("describe-cluster-v2: got %+v 20 s after creation; want ACTIVE", desc.ClusterInfo)
-		}
-	}
+	waitClusterActive(t, info, "kl-a", created.ClusterArn, 20*time.Second, "CREATING")
 	cliFails(t, info, "kl-a", "BadRequestException", "kafka", "describe-cluster", "--cluster-arn", created.ClusterArn)
 	var list struct {
 		ClusterInfoList []struct{ ClusterName string }
@@ -179,7 +162,7 @@ func TestCreateServerlessCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, err := d.subnetHost(ctx, v, sns[0], 10)
+	host, err := d.subnetHost(ctx, v, sns[0], placementOffset(0))
 	if err != nil {
 		t.Fatal(err)
 	}

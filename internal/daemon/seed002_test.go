@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/aws"
 
+	"github.com/kafkalink/kafkalink/internal/msk"
 	"github.com/kafkalink/kafkalink/internal/prereq"
 )
 
@@ -55,6 +57,88 @@ func cliFails(t *testing.T, info DevInfo, profile, want string, args ...string) 
 	}
 }
 
+// clusterState is what describe-cluster-v2 says of a cluster's state.
+type clusterState struct{ State, CurrentVersion string }
+
+// waitClusterActive polls describe-cluster-v2 (each aws CLI call is the
+// poll interval) until the cluster is ACTIVE and returns what it said
+// then. It fails the test if the cluster is not ACTIVE within `within`,
+// or is ever in a state other than ACTIVE and those of while.
+func waitClusterActive(t *testing.T, info DevInfo, profile, arn string, within time.Duration, while ...string) clusterState {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var desc struct{ ClusterInfo clusterState }
+		mustCLI(t, info, profile, &desc, "kafka", "describe-cluster-v2", "--cluster-arn", arn)
+		got := desc.ClusterInfo
+		switch {
+		case got.State == "ACTIVE":
+			return got
+		case !slices.Contains(while, got.State):
+			t.Fatalf("describe-cluster-v2: got state %s; want %s, then ACTIVE", got.State, strings.Join(while, " or "))
+		case time.Now().After(deadline):
+			t.Fatalf("describe-cluster-v2: got state %s after %v; want ACTIVE", got.State, within)
+		}
+	}
+}
+
+// seenState is a cluster record as the store gave it, and when.
+type seenState struct {
+	msk.Cluster
+	seen time.Time
+}
+
+// watchClusterStates delivers, from now on, every version of a cluster's
+// record the store holds, in order, stamped when the watch got it.
+func watchClusterStates(t *testing.T, d *Daemon, name string) <-chan seenState {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	rev, err := d.store.Revision(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := d.msk.ClusterPrefix() + name
+	events, err := d.store.Watch(ctx, key, rev+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan seenState, 64)
+	go func() {
+		defer close(out)
+		for ev := range events {
+			if ev.KV.Key != key || len(ev.KV.Value) == 0 {
+				continue
+			}
+			s := seenState{seen: time.Now()}
+			if err := json.Unmarshal(ev.KV.Value, &s.Cluster); err != nil {
+				s.State = "undecodable: " + err.Error()
+			}
+			select {
+			case out <- s:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// nextClusterState is the next record watchClusterStates saw, within 5 s.
+func nextClusterState(t *testing.T, states <-chan seenState) seenState {
+	t.Helper()
+	select {
+	case s, ok := <-states:
+		if !ok {
+			t.Fatal("the watch of the cluster's record ended")
+		}
+		return s
+	case <-time.After(5 * time.Second):
+		t.Fatal("the cluster's record did not change within 5 s")
+	}
+	return seenState{}
+}
+
 // Seed 002, as written, with the aws CLI: account A turns on IAM
 // multi-VPC connectivity and attaches a basic cluster policy for account
 // B; B creates a VPC connection with two subnets in the cluster's zones,
@@ -82,9 +166,28 @@ func TestSeed002MultiVPCTutorial(t *testing.T) {
 	}
 	zones := desc.ClusterInfo.Provisioned.BrokerNodeGroupInfo.ZoneIds
 
-	// Step 1: A turns on multi-VPC connectivity for IAM.
+	// Step 1: A turns on multi-VPC connectivity for IAM. The cluster is
+	// UPDATING, then ACTIVE again within a second (the store is watched
+	// directly: the CLI's own start-up is not counted).
+	states := watchClusterStates(t, d, "dev")
 	iamOn := `{"VpcConnectivity":{"ClientAuthentication":{"Sasl":{"Iam":{"Enabled":true}}}}}`
 	mustCLI(t, info, "kl-a", nil, "kafka", "update-connectivity", "--cluster-arn", arn, "--current-version", desc.ClusterInfo.CurrentVersion, "--connectivity-info", iamOn)
+	updating := nextClusterState(t, states)
+	if updating.State != "UPDATING" || updating.Operation != msk.OperationUpdateConnectivity || updating.CurrentVersion == desc.ClusterInfo.CurrentVersion {
+		t.Fatalf("after update-connectivity: the store got state %s operation %q version %s (was %s); want UPDATING for %s, a new version",
+			updating.State, updating.Operation, updating.CurrentVersion, desc.ClusterInfo.CurrentVersion, msk.OperationUpdateConnectivity)
+	}
+	active := nextClusterState(t, states)
+	if active.State != "ACTIVE" || active.Operation != "" || active.CurrentVersion != updating.CurrentVersion || !active.VpcConnectivity[msk.SchemeIAM] {
+		t.Fatalf("after UPDATING: the store got state %s operation %q version %s connectivity %v; want ACTIVE, version %s, IAM on",
+			active.State, active.Operation, active.CurrentVersion, active.VpcConnectivity, updating.CurrentVersion)
+	}
+	if took := active.seen.Sub(updating.seen); took > time.Second {
+		t.Errorf("UPDATING for %v after update-connectivity; want ACTIVE again within 1 s", took)
+	}
+	if got := waitClusterActive(t, info, "kl-a", arn, 5*time.Second, "UPDATING"); got.CurrentVersion != updating.CurrentVersion {
+		t.Errorf("describe-cluster-v2 after update-connectivity: got version %s; want %s", got.CurrentVersion, updating.CurrentVersion)
+	}
 	cliFails(t, info, "kl-a", "BadRequestException", "kafka", "update-connectivity", "--cluster-arn", arn, "--current-version", desc.ClusterInfo.CurrentVersion, "--connectivity-info", iamOn)
 
 	// B's network: a VPC (overlapping A's 10.0.0.0/16), two subnets in

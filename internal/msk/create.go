@@ -3,6 +3,7 @@ package msk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 
@@ -271,15 +272,22 @@ func (s *Service) Provisioned(ctx context.Context, spec Spec) error {
 	s.mu.Lock()
 	s.clusters[spec.Identity.Name] = spec
 	s.mu.Unlock()
-	c, rev, err := s.cluster(ctx, spec.Identity.ARN())
-	if err != nil {
-		return err
+	for {
+		c, rev, err := s.cluster(ctx, spec.Identity.ARN())
+		if err != nil {
+			return err
+		}
+		if c.State != StateCreating && c.State != StateUpdating {
+			return nil
+		}
+		c.State, c.Operation = StateActive, ""
+		err = s.putCluster(ctx, c, rev)
+		var me *Error
+		if !errors.As(err, &me) || me.Code != "ConflictException" {
+			return err
+		}
+		// Changed meanwhile (a connectivity realizer's ACTIVE): look again.
 	}
-	if c.State != StateCreating && c.State != StateUpdating {
-		return nil
-	}
-	c.State = StateActive
-	return s.putCluster(ctx, c, rev)
 }
 
 // Deprovisioned forgets a deleted cluster.
@@ -330,6 +338,6 @@ func (s *Service) UpdateSecurity(ctx context.Context, caller iam.Caller, arn, cu
 	}
 	c.Request.Auth = auth
 	c.CurrentVersion = newVersion()
-	c.State = StateUpdating // until the provisioner has opened and closed listeners
+	c.State, c.Operation = StateUpdating, OperationUpdateSecurity // until the provisioner has opened and closed listeners
 	return c, s.putCluster(ctx, c, rev)
 }

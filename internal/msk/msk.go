@@ -51,6 +51,14 @@ const (
 	StateFailed    = "FAILED"
 )
 
+// What a cluster is UPDATING for, as MSK names its cluster operations.
+// The operation says who returns the cluster to ACTIVE: the provisioner
+// for UpdateSecurity, the connectivity realizer for UpdateConnectivity.
+const (
+	OperationUpdateConnectivity = "UPDATE_CONNECTIVITY"
+	OperationUpdateSecurity     = "UPDATE_SECURITY"
+)
+
 // ClientAuth is which client authentication a cluster offers.
 type ClientAuth struct {
 	IAM, SCRAM, TLS, Unauthenticated bool
@@ -105,6 +113,9 @@ type Cluster struct {
 	CurrentVersion  string            `json:"currentVersion"`
 	VpcConnectivity map[Scheme]bool   `json:"vpcConnectivity,omitempty"`
 	Tags            map[string]string `json:"tags,omitempty"`
+	// Operation is what an UPDATING cluster waits for (an Operation
+	// constant), "" in every other state.
+	Operation string `json:"operation,omitempty"`
 	// Request is set for clusters CreateClusterV2 created.
 	Request *Request `json:"request,omitempty"`
 }
@@ -182,6 +193,7 @@ type Service struct {
 	mu           sync.Mutex
 	clusters     map[string]Spec // by name
 	provisioning bool            // CreateClusterV2 may create clusters
+	realizer     bool            // a connectivity realizer ends UpdateConnectivity's UPDATING
 }
 
 // New returns the control plane of a region.
@@ -438,6 +450,14 @@ func (s *Service) bootstrap(ctx context.Context, c Cluster, account string) (Boo
 // schemes the cluster authenticates, never for an unauthenticated-only
 // cluster, SCRAM and TLS only with ACLs in force. A nil want keeps the
 // schemes as they are.
+//
+// With a connectivity realizer attached (AttachConnectivityRealizer, as
+// the daemon does), the cluster is UPDATING, for
+// OperationUpdateConnectivity, until the realizer calls
+// ConnectivityRealized; meanwhile it takes no other update and no new VPC
+// connection, as MSK's clusters do. Without one (the control plane used
+// on its own), the change is in effect at once and the cluster stays
+// ACTIVE.
 func (s *Service) UpdateConnectivity(ctx context.Context, caller iam.Caller, arn, currentVersion string, want map[Scheme]bool) (Cluster, error) {
 	c, rev, err := s.cluster(ctx, arn)
 	if err != nil {
@@ -479,7 +499,64 @@ func (s *Service) UpdateConnectivity(ctx context.Context, caller iam.Caller, arn
 		}
 	}
 	c.CurrentVersion = newVersion()
+	s.mu.Lock()
+	realizer := s.realizer
+	s.mu.Unlock()
+	if realizer {
+		c.State, c.Operation = StateUpdating, OperationUpdateConnectivity
+	}
 	return c, s.putCluster(ctx, c, rev)
+}
+
+// AttachConnectivityRealizer says that something follows the cluster
+// records (ClusterPrefix) and calls ConnectivityRealized for every
+// cluster PendingConnectivity lists: from now on, UpdateConnectivity
+// leaves the cluster UPDATING until then.
+func (s *Service) AttachConnectivityRealizer() {
+	s.mu.Lock()
+	s.realizer = true
+	s.mu.Unlock()
+}
+
+// PendingConnectivity lists the clusters UPDATING for a connectivity
+// change, for the connectivity realizer. Clusters UPDATING for anything
+// else are not its to finish.
+func (s *Service) PendingConnectivity(ctx context.Context) ([]Cluster, error) {
+	all, err := s.Clusters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Cluster
+	for _, c := range all {
+		if c.State == StateUpdating && c.Operation == OperationUpdateConnectivity {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// ConnectivityRealized records that the connectivity change that gave a
+// cluster currentVersion version is in effect: the cluster is ACTIVE
+// again. It reports whether it changed the cluster: a cluster that is
+// not UPDATING for that change (UpdateSecurity's UPDATING, whose end is
+// the provisioner's to record, or a later version) is left as it is.
+func (s *Service) ConnectivityRealized(ctx context.Context, arn, version string) (bool, error) {
+	for {
+		c, rev, err := s.cluster(ctx, arn)
+		if err != nil {
+			return false, err
+		}
+		if c.State != StateUpdating || c.Operation != OperationUpdateConnectivity || c.CurrentVersion != version {
+			return false, nil
+		}
+		c.State, c.Operation = StateActive, ""
+		err = s.putCluster(ctx, c, rev)
+		var me *Error
+		if errors.As(err, &me) && me.Code == "ConflictException" {
+			continue // changed meanwhile: look again
+		}
+		return err == nil, err
+	}
 }
 
 func (s *Service) putCluster(ctx context.Context, c Cluster, rev int64) error {

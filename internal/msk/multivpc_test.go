@@ -27,7 +27,7 @@ const (
 // three accounts, the owner's clusters and a client VPC in each of the
 // other accounts.
 type testEnv struct {
-	t       *testing.T
+	t       testing.TB
 	st      *store.Bolt
 	iam     *iam.Service
 	ec2     *ec2.Service
@@ -39,7 +39,7 @@ type testEnv struct {
 	group   map[string]string     // client account → the VPC's default group
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
