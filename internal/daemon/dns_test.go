@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
-	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,8 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafkalink/kafkalink/internal/dns"
+	"github.com/kafkalink/kafkalink/internal/dns/digtest"
 	"github.com/kafkalink/kafkalink/internal/freeport"
-	"github.com/kafkalink/kafkalink/internal/prereq"
 )
 
 // resolverOf is the address of a VPC's resolver, from dev.json, waiting
@@ -40,42 +38,19 @@ func resolverOf(t *testing.T, d *Daemon, vpc string) string {
 	}
 }
 
-// digFrom asks a resolver with dig and returns the status and the
-// answer's records as "name type value", sorted.
-func digFrom(t *testing.T, resolver, name, qtype string) (string, []string) {
-	t.Helper()
-	host, port, _ := net.SplitHostPort(resolver)
-	out, err := exec.Command(prereq.Tool(t, "dig"), "@"+host, "-p", port, "+noall", "+comments", "+answer", "+time=3", "+tries=1", name, qtype).CombinedOutput()
-	if err != nil {
-		t.Fatalf("dig %s %s @%s: %v\n%s", name, qtype, resolver, err, out)
-	}
-	var status string
-	var records []string
-	for _, line := range strings.Split(string(out), "\n") {
-		if _, rest, ok := strings.Cut(line, "status: "); ok {
-			status, _, _ = strings.Cut(rest, ",")
-		}
-		if f := strings.Fields(line); len(f) >= 5 && !strings.HasPrefix(line, ";") {
-			records = append(records, strings.Join(append([]string{f[0], f[3]}, f[4:]...), " "))
-		}
-	}
-	slices.Sort(records)
-	return status, records
-}
-
 // eventually digs until the answer is what want says (kafkalink realizes
 // changes asynchronously, within a second), or fails after 5 s.
 func eventually(t *testing.T, resolver, name, qtype, wantStatus string, want ...string) {
 	t.Helper()
-	slices.Sort(want)
+	w := digtest.Want(wantStatus, want...)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		status, got := digFrom(t, resolver, name, qtype)
-		if status == wantStatus && slices.Equal(got, want) {
+		got := digtest.Dig(t, resolver, name, qtype)
+		if got.Same(w) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("dig %s %s @%s: got %s %v; want %s %v", name, qtype, resolver, status, got, wantStatus, want)
+			t.Fatalf("dig %s %s @%s: got %v; want %v", name, qtype, resolver, got, w)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

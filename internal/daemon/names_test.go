@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"regexp"
 	"strconv"
@@ -16,8 +15,9 @@ import (
 
 // With `advertise: names`, a VPC connection's bootstrap strings and
 // Metadata give MSK's multi-VPC broker names (b-<n>.iam.<cluster>.<id6>.
-// c1.kafka.<region>.<domain>:1400<n>); a client whose resolver maps them
-// to the endpoint produces and consumes, and signs the names.
+// c1.kafka.<region>.<domain>:1400<n>); the client VPC's resolver maps
+// them to the endpoint, and a client that resolves them there produces
+// and consumes, and signs the names.
 func TestVpcConnectionAdvertisesNames(t *testing.T) {
 	ctx := context.Background()
 	o := devOptions(t, t.TempDir())
@@ -59,29 +59,37 @@ func TestVpcConnectionAdvertisesNames(t *testing.T) {
 		t.Fatalf("bootstrap: got %d brokers; want 3 (the same names in both subnets)", len(seeds))
 	}
 
-	// Every name resolves to the endpoint's address in the first subnet
-	// (its fifth address: AWS reserves four), as the DNS issue will make it.
+	// Every name resolves, from the client VPC's resolver, to the
+	// endpoint's address in each subnet (its fifth: AWS reserves four).
 	v, err := d.ec2.VPC(ctx, accountB, vpc.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sns, err := d.ec2.Subnets(ctx, accountB, vpc.Subnets[:1])
+	sns, err := d.ec2.Subnets(ctx, accountB, vpc.Subnets)
 	if err != nil {
 		t.Fatal(err)
 	}
-	endpoint, err := d.subnetHost(ctx, v, sns[0], 4)
-	if err != nil {
-		t.Fatal(err)
+	resolver := resolverOf(t, d, vpc.ID)
+	for _, seed := range seeds {
+		host, _, _ := net.SplitHostPort(seed)
+		var want []string
+		for _, sn := range sns {
+			endpoint, err := d.subnetHost(ctx, v, sn, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, host+". A "+endpoint.String())
+		}
+		eventually(t, resolver, host, "A", "NOERROR", want...)
 	}
-	tc := devClientTLS(t, info.CAFile)
+	viaDNS := vpcDialer(resolver, devClientTLS(t, info.CAFile))
 	var mu sync.Mutex
 	dialed := map[string]bool{}
-	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
-		host, port, _ := net.SplitHostPort(addr)
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
 		mu.Lock()
 		dialed[addr] = true
 		mu.Unlock()
-		return tlsDialTo(ctx, &net.Dialer{}, net.JoinHostPort(endpoint.String(), port), host, tc)
+		return viaDNS(ctx, network, addr)
 	}
 	cl := iamClient(t, devAccount(info, accountB), seeds, "names", kgo.Dialer(dial))
 	mustProduceConsume(t, cl, "named", "a client of the named endpoint")
@@ -96,7 +104,7 @@ func TestVpcConnectionAdvertisesNames(t *testing.T) {
 
 // With `advertise: names`, a provisioned cluster's brokers are
 // b-<n>.<cluster>.<id6>.c1.kafka.<region>.<domain>:9098, each name
-// resolving to its broker's own address.
+// resolving, in the cluster's VPC, to its broker's own address.
 func TestProvisionedClusterAdvertisesNames(t *testing.T) {
 	ctx := context.Background()
 	o := devOptions(t, t.TempDir())
@@ -121,6 +129,8 @@ func TestProvisionedClusterAdvertisesNames(t *testing.T) {
 			t.Errorf("bootstrap %q: want b-<n>.named.<id6>.c1.kafka.us-east-1.amazonaws.com:9098", s)
 		}
 	}
+	// Each name resolves, in the cluster's VPC, to its broker's own
+	// address.
 	v, err := d.ec2.VPC(ctx, accountA, vpc.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -129,20 +139,17 @@ func TestProvisionedClusterAdvertisesNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := devClientTLS(t, info.CAFile)
-	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
-		m := name.FindStringSubmatch(addr)
-		if m == nil {
-			return nil, fmt.Errorf("%s is not a broker name", addr)
-		}
-		n, _ := strconv.Atoi(m[1])
-		ip, err := d.subnetHost(ctx, v, sns[0], placementOffset(0)+n-1) // broker n's own address
+	resolver := resolverOf(t, d, vpc.ID)
+	for _, seed := range seeds {
+		host, _, _ := net.SplitHostPort(seed)
+		n, _ := strconv.Atoi(name.FindStringSubmatch(seed)[1])
+		ip, err := d.subnetHost(ctx, v, sns[0], placementOffset(0)+n-1)
 		if err != nil {
-			return nil, err
+			t.Fatal(err)
 		}
-		host, _, _ := net.SplitHostPort(addr)
-		return tlsDialTo(ctx, &net.Dialer{}, net.JoinHostPort(ip.String(), "9098"), host, tc)
+		eventually(t, resolver, host, "A", "NOERROR", host+". A "+ip.String())
 	}
+	dial := vpcDialer(resolver, devClientTLS(t, info.CAFile))
 	cl := iamClient(t, devAccount(info, accountA), seeds, "named", kgo.Dialer(dial))
 	mustProduceConsume(t, cl, "named", "a client of the named brokers")
 }

@@ -2,16 +2,14 @@ package dns
 
 import (
 	"net"
-	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
 
+	"github.com/kafkalink/kafkalink/internal/dns/digtest"
 	"github.com/kafkalink/kafkalink/internal/freeport"
-	"github.com/kafkalink/kafkalink/internal/prereq"
 )
 
 // zone builds a zone from records in presentation format; "alias NAME
@@ -69,62 +67,14 @@ func serve(t testing.TB, s *Server, vpc string) string {
 	return addr
 }
 
-// digAnswer is what dig printed: the status and the answer section, each
-// record as "name type rdata" (TTL and class left out).
-type digAnswer struct {
-	Status  string
-	Records []string
-	Flags   string
-}
-
-func (a digAnswer) String() string {
-	return a.Status + " [" + strings.Join(a.Records, "; ") + "]"
-}
-
-// dig queries addr with the real dig and parses what it prints.
-func dig(t testing.TB, addr, name, qtype string, opts ...string) digAnswer {
+// dig asks addr with the real dig.
+func dig(t testing.TB, addr, name, qtype string) digtest.Answer {
 	t.Helper()
-	bin := prereq.Tool(t, "dig")
-	host, port, _ := net.SplitHostPort(addr)
-	args := append([]string{"@" + host, "-p", port, "+noall", "+comments", "+answer", "+time=3", "+tries=1", name, qtype}, opts...)
-	out, err := exec.Command(bin, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("dig %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return parseDig(string(out))
-}
-
-func parseDig(out string) digAnswer {
-	var a digAnswer
-	for _, line := range strings.Split(out, "\n") {
-		line = strings.TrimSpace(line)
-		if _, rest, ok := strings.Cut(line, "status: "); ok {
-			a.Status, _, _ = strings.Cut(rest, ",")
-			continue
-		}
-		if _, rest, ok := strings.Cut(line, ";; flags: "); ok {
-			a.Flags, _, _ = strings.Cut(rest, ";")
-			continue
-		}
-		if line == "" || strings.HasPrefix(line, ";") {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) >= 5 {
-			a.Records = append(a.Records, strings.Join(append([]string{f[0], f[3]}, f[4:]...), " "))
-		}
-	}
-	slices.Sort(a.Records)
-	return a
+	return digtest.Dig(t, addr, name, qtype)
 }
 
 // want is an expected dig answer: the status and the records, in any
 // order.
-func want(status string, records ...string) digAnswer {
-	slices.Sort(records)
-	return digAnswer{Status: status, Records: records}
-}
-
-func (a digAnswer) same(b digAnswer) bool {
-	return a.Status == b.Status && slices.Equal(a.Records, b.Records)
+func want(status string, records ...string) digtest.Answer {
+	return digtest.Want(status, records...)
 }

@@ -88,7 +88,7 @@ func TestMalformedQueries(t *testing.T) {
 					t.Errorf("got rcode %s; want %s", dns.RcodeToString[resp.Rcode], dns.RcodeToString[tc.rcode])
 				}
 			}
-			if got := dig(t, addr, "a.example.com", "A"); !got.same(want("NOERROR", "a.example.com. A 10.0.0.1")) {
+			if got := dig(t, addr, "a.example.com", "A"); !got.Same(want("NOERROR", "a.example.com. A 10.0.0.1")) {
 				t.Errorf("after it: got %v; want the record", got)
 			}
 		})

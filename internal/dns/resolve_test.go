@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"github.com/kafkalink/kafkalink/internal/dns/digtest"
 	"net/netip"
 	"testing"
 )
@@ -8,14 +9,14 @@ import (
 // digCase is one "query X from VPC Y returns Z" case.
 type digCase struct {
 	name, from, qname, qtype string
-	want                     digAnswer
+	want                     digtest.Answer
 }
 
 func runDig(t *testing.T, addrs map[string]string, cases []digCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := dig(t, addrs[c.from], c.qname, c.qtype); !got.same(c.want) {
+			if got := dig(t, addrs[c.from], c.qname, c.qtype); !got.Same(c.want) {
 				t.Errorf("query %s %s from %s: got %v; want %v", c.qname, c.qtype, c.from, got, c.want)
 			}
 		})
