@@ -46,11 +46,7 @@ func newEnvWith(t *testing.T, withEC2 bool) *env {
 	}
 	srv := httptest.NewServer(controlplane.New(ts.iam, "us-east-1", nil, opts...))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, iam: ts.iam, url: srv.URL, dir: ts.dir, accounts: ts.createAccounts(map[string]string{"a": "111111111111", "b": "222222222222"})}
-	for profile, creds := range e.accounts {
-		e.profile(profile, creds)
-	}
-	return e
+	return cliFor(t, ts.iam, srv.URL, ts.dir, ts.createAccounts(map[string]string{"a": "111111111111", "b": "222222222222"}))
 }
 
 // testServices are a store, IAM and EC2 (us-east-1) in a test's

@@ -147,21 +147,32 @@ func writeJSON(w http.ResponseWriter, c *Call, status int, v any) {
 // decodeBody reads a JSON request body strictly: unknown members and
 // wrong types are a BadRequestException, as MSK answers them.
 func decodeBody(c kafkaCall, v any) error {
-	if len(bytes.TrimSpace(c.Body)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "The request body is not valid: " + jsonProblem(err)}
-	}
-	if dec.More() {
-		return &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "The request body is not valid: data after the JSON object"}
-	}
-	if name := inexactMember(c.Body, reflect.TypeOf(v)); name != "" {
-		return &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "The request body is not valid: unknown field \"" + name + "\""}
+	if why := bodyProblem(c.Body, v); why != "" {
+		return &msk.Error{Status: http.StatusBadRequest, Code: "BadRequestException", Message: "The request body is not valid: " + why}
 	}
 	return nil
+}
+
+// bodyProblem reads a JSON request body strictly into v and says why it
+// is not valid ("" if it is, or is empty): not an object of v's members
+// with their types, data after it, or a member named only
+// case-insensitively.
+func bodyProblem(body []byte, v any) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return ""
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonProblem(err)
+	}
+	if dec.More() {
+		return "data after the JSON object"
+	}
+	if name := inexactMember(body, reflect.TypeOf(v)); name != "" {
+		return "unknown field \"" + name + "\""
+	}
+	return ""
 }
 
 // inexactMember returns a member of data that encoding/json matched to a

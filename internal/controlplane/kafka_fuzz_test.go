@@ -1,20 +1,12 @@
 package controlplane_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
+	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/msk"
 )
 
@@ -42,20 +34,17 @@ func FuzzKafkaRequests(f *testing.F) {
 		f.Fatal(err)
 	}
 	orders := "/v1/clusters/" + url.PathEscape(e.orders)
-	vc := string(kafkaJSON(map[string]any{"targetClusterArn": e.orders, "authentication": "SASL_IAM", "vpcId": e.vpcB,
+	vc := string(mustJSON(map[string]any{"targetClusterArn": e.orders, "authentication": "SASL_IAM", "vpcId": e.vpcB,
 		"clientSubnets": e.clientSubnets, "securityGroups": []string{e.groupB}, "tags": map[string]string{"k": "v"}}))
 	vcARN := "/v1/vpc-connection/" + url.PathEscape("arn:aws:kafka:us-east-1:222222222222:vpc-connection/111111111111/orders/5d7f3b0e-4a4e-4c71-9a60-3c7e4d1e0b11")
-	for _, s := range []struct {
-		who                       uint8
-		method, path, query, body string
-	}{
+	addRequestSeeds(f, []requestSeed{
 		{0, "GET", orders, "", ""},
 		{1, "GET", "/api/v2/clusters/" + url.PathEscape(e.orders), "", ""},
 		{0, "GET", "/api/v2/clusters", "clusterNameFilter=or&maxResults=1&nextToken=MQ", ""},
 		{0, "GET", "/api/v2/clusters", "clusterTypeFilter=PROVISIONED", ""},
 		{1, "GET", orders + "/bootstrap-brokers", "", ""},
 		{0, "PUT", orders + "/connectivity", "", `{"currentVersion":"` + cl.CurrentVersion + `","connectivityInfo":{"publicAccess":{"type":"DISABLED"},"vpcConnectivity":{"clientAuthentication":{"sasl":{"iam":{"enabled":true},"scram":{"enabled":false}},"tls":{"enabled":true}}}}}`},
-		{0, "PUT", orders + "/policy", "", string(kafkaJSON(map[string]string{"policy": basicPolicy(e.orders, kafkaClient)}))},
+		{0, "PUT", orders + "/policy", "", string(mustJSON(map[string]string{"policy": basicPolicy(e.orders, kafkaClient)}))},
 		{0, "GET", orders + "/policy", "", ""},
 		{0, "DELETE", "/v1/clusters/" + url.PathEscape(e.loose) + "/policy", "", ""},
 		{1, "POST", "/v1/vpc-connection", "", vc},
@@ -75,61 +64,20 @@ func FuzzKafkaRequests(f *testing.F) {
 		{0, "HEAD", "/api/v2/clusters", "", ""},
 		{0, "0", "//", "0", ""},
 		{1, "PATCH", "/", "", "\xff\xfe"},
-	} {
-		f.Add(s.who, s.method, s.path, s.query, []byte(s.body))
-	}
-	creds := []aws.Credentials{
-		{AccessKeyID: e.accounts["a"].AccessKeyID, SecretAccessKey: e.accounts["a"].SecretAccessKey},
-		{AccessKeyID: e.accounts["b"].AccessKeyID, SecretAccessKey: e.accounts["b"].SecretAccessKey},
-	}
-	signer := v4.NewSigner()
+	})
+	creds := []iam.Credentials{e.accounts["a"], e.accounts["b"]}
+	header := http.Header{"Content-Type": {"application/json"}}
 
 	f.Fuzz(func(t *testing.T, who uint8, method, path, query string, body []byte) {
 		// What an HTTP server would hand the front door: a request line
 		// it could parse.
-		uri := path
-		if query != "" {
-			uri += "?" + query
-		}
-		u, err := url.ParseRequestURI(uri)
-		if err != nil || !strings.HasPrefix(path, "/") || strings.ContainsAny(uri, " \r\n\x00") {
+		req, uri, ok := fuzzedRequest(t, creds[who%2], "kafka", method, path, query, header, body)
+		if !ok {
 			return
 		}
-		req, err := http.NewRequest(method, "http://kafkalink.test/", bytes.NewReader(body))
-		if err != nil {
-			return // not a method token
-		}
-		req.URL.Path, req.URL.RawPath, req.URL.RawQuery = u.Path, u.RawPath, u.RawQuery
-		req.RequestURI = uri
-		req.RemoteAddr = "127.0.0.1:40000"
-		req.Header.Set("Content-Type", "application/json")
-		sum := sha256.Sum256(body)
-		if err := signer.SignHTTP(context.Background(), creds[who%2], req, hex.EncodeToString(sum[:]), "kafka", "us-east-1", time.Now()); err != nil {
-			t.Fatalf("sign: %v", err)
-		}
-		rec := httptest.NewRecorder()
-		e.handler.ServeHTTP(rec, req)
-
-		status, h, got := rec.Code, rec.Header(), rec.Body.Bytes()
-		where := method + " " + uri
-		if status >= 500 {
-			t.Fatalf("%s %q: got %d %s %s; want no server error", where, body, status, h.Get("x-amzn-ErrorType"), got)
-		}
-		if code := h.Get("x-amzn-ErrorType"); frontDoorAuthErrors[code] != 0 && frontDoorAuthErrors[code] == status {
-			return // refused before any kafka operation (a query the SDK signs differently)
-		}
-		if p := restJSONProblem(method, status, h, got); p != "" {
-			t.Fatalf("%s %q: %s (got %d %s)", where, body, p, status, got)
-		}
-		sent := append([]byte(uri), body...)
-		for _, w := range []string{"Go ", "struct {", "json:", "map[", "[]string"} {
-			if bytes.Contains(got, []byte(w)) && !bytes.Contains(sent, []byte(w)) {
-				t.Fatalf("%s %q: a message in Go's words (%q): %s", where, body, w, got)
-			}
-		}
+		status, h, got := serveHTTP(e.handler, req)
+		checkFuzzedAnswer(t, method+" "+uri, body, append([]byte(uri), body...), status, h, got,
+			func(status int, h http.Header, got []byte) string { return restJSONProblem(method, status, h, got) },
+			[]string{"Go ", "struct {", "json:", "map[", "[]string"})
 	})
 }
-
-// frontDoorAuthErrors are the SigV4 refusals the front door answers in the
-// service's shape, with their statuses.
-var frontDoorAuthErrors = map[string]int{"SignatureDoesNotMatch": http.StatusForbidden, "IncompleteSignature": http.StatusBadRequest}

@@ -3,9 +3,7 @@ package controlplane_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,22 +12,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/kafkalink/kafkalink/internal/authz"
 	"github.com/kafkalink/kafkalink/internal/controlplane"
 	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/msk"
-	"github.com/kafkalink/kafkalink/internal/prereq"
 	"github.com/kafkalink/kafkalink/internal/store"
 )
 
@@ -169,30 +160,14 @@ func (e *kafkaEnv) subnet(account, vpc, cidr, zone string) string {
 // b (the accounts' root users).
 func (e *kafkaEnv) cli(t *testing.T) *env {
 	t.Helper()
-	prereq.Tool(t, "aws")
-	c := &env{t: t, iam: e.iam, url: e.url, dir: e.dir, accounts: e.accounts}
-	for _, p := range []string{"a", "b"} {
-		c.profile(p, e.accounts[p])
-	}
-	return c
+	return cliFor(t, e.iam, e.url, e.dir, e.accounts)
 }
 
 // user creates an IAM user of account with an inline identity policy and
 // returns its credentials.
 func (e *kafkaEnv) user(account, name, policyDoc string) iam.Credentials {
 	e.tb.Helper()
-	ctx := context.Background()
-	if _, err := e.iam.CreateUser(ctx, account, name, "/"); err != nil {
-		e.tb.Fatal(err)
-	}
-	if err := e.iam.PutInlinePolicy(ctx, account, "user", name, "p", policyDoc); err != nil {
-		e.tb.Fatal(err)
-	}
-	creds, err := e.iam.CreateAccessKey(ctx, account, name)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	return creds
+	return createUser(e.tb, e.iam, account, name, policyDoc)
 }
 
 // basicPolicy is the cluster policy of MSK's "basic" form: account may
@@ -206,7 +181,7 @@ func basicPolicy(clusterARN, account string) string {
 func (e *kafkaEnv) putPolicy(clusterARN, doc string) {
 	e.tb.Helper()
 	if st, _, body := e.do(e.accounts["a"], http.MethodPut, "/v1/clusters/"+url.PathEscape(clusterARN)+"/policy", nil,
-		kafkaJSON(map[string]any{"policy": doc})); st != http.StatusOK {
+		mustJSON(map[string]any{"policy": doc})); st != http.StatusOK {
 		e.tb.Fatalf("put cluster policy: got %d %s; want 200", st, body)
 	}
 }
@@ -232,14 +207,6 @@ func (e *kafkaEnv) connectivity(clusterARN string, schemes ...msk.Scheme) {
 	}
 }
 
-func kafkaJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 // signedRequest is a kafka request signed (SigV4, service kafka) with
 // creds. path is sent as given (already escaped).
 func signedRequest(tb testing.TB, creds iam.Credentials, method, base, path string, query url.Values, body []byte) *http.Request {
@@ -255,11 +222,7 @@ func signedRequest(tb testing.TB, creds iam.Credentials, method, base, path stri
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	sum := sha256.Sum256(body)
-	ac := aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}
-	if err := v4.NewSigner().SignHTTP(context.Background(), ac, req, hex.EncodeToString(sum[:]), "kafka", "us-east-1", time.Now()); err != nil {
-		tb.Fatal(err)
-	}
+	signV4(tb, creds, "kafka", req, body)
 	return req
 }
 
@@ -533,7 +496,7 @@ func TestKafkaUpdateConnectivityWithTheAWSCLI(t *testing.T) {
 				ca["Tls"] = map[string]bool{"Enabled": true}
 			}
 		}
-		return string(kafkaJSON(map[string]any{"VpcConnectivity": map[string]any{"ClientAuthentication": ca}}))
+		return string(mustJSON(map[string]any{"VpcConnectivity": map[string]any{"ClientAuthentication": ca}}))
 	}
 	versions := map[string]string{}
 	for name, arn := range map[string]string{"orders": e.orders, "plain": e.plain, "loose": e.loose} {
@@ -860,44 +823,20 @@ func TestKafkaVpcConnectionsWithTheAWSCLI(t *testing.T) {
 
 // kafkaBoto3Out is what kafka_boto3.py prints.
 type kafkaBoto3Out struct {
-	Pages      map[string][]int    `json:"pages"`
-	Listed     map[string][]string `json:"listed"`
-	Errors     map[string]string   `json:"errors"`
-	Messages   map[string]string   `json:"messages"`
-	Values     map[string]any      `json:"values"`
-	Conns      []string            `json:"conns"`
-	Created    map[string]string   `json:"created"`
-	Versions   map[string]string   `json:"versions"`
-	Calls      int                 `json:"calls"`
-	Operations []string            `json:"operations"` // those of the calls checked
-	Mismatches []string            `json:"mismatches"`
+	boto3Out
+	Conns    []string          `json:"conns"`
+	Created  map[string]string `json:"created"`
+	Versions map[string]string `json:"versions"`
 }
 
 // boto3 runs a phase of kafka_boto3.py with fixture and returns what it
 // printed, having checked that every response conformed to the model.
-func (e *kafkaEnv) boto3(t *testing.T, python, phase string, fixture map[string]any) kafkaBoto3Out {
+func (e *kafkaEnv) boto3(t *testing.T, phase string, fixture map[string]any) kafkaBoto3Out {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, filepath.Join("testdata", "kafka_boto3.py"))
-	cmd.Env = prereq.AWSEnv("ENDPOINT="+e.url, "FIXTURE="+string(kafkaJSON(fixture)), "PHASE="+phase,
-		"A_KEY="+e.accounts["a"].AccessKeyID, "A_SECRET="+e.accounts["a"].SecretAccessKey,
-		"B_KEY="+e.accounts["b"].AccessKeyID, "B_SECRET="+e.accounts["b"].SecretAccessKey,
-		"AWS_CONFIG_FILE="+filepath.Join(e.dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(e.dir, "none"))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("kafka_boto3.py phase %s: %v\n%s", phase, err, stderr.String())
-	}
+	what := "kafka_boto3.py phase " + phase
 	var out kafkaBoto3Out
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("kafka_boto3.py phase %s output: %v\n%s", phase, err, b)
-	}
-	if len(out.Mismatches) > 0 {
-		t.Errorf("phase %s: responses that do not conform to the kafka model (%d):\n  %s", phase, len(out.Mismatches), strings.Join(out.Mismatches, "\n  "))
-	}
-	t.Logf("boto3 phase %s: %d responses checked against the kafka model", phase, out.Calls)
+	decodeBoto3(t, what, execBoto3(t, "kafka_boto3.py", e.url, e.dir, e.accounts, fixture, "PHASE="+phase), &out)
+	out.conforms(t, what)
 	return out
 }
 
@@ -919,7 +858,7 @@ func checkBoto3Errors(t *testing.T, out kafkaBoto3Out, want map[string][2]string
 func checkBoto3Values(t *testing.T, out kafkaBoto3Out, want map[string]any) {
 	t.Helper()
 	for name, w := range want {
-		if got, want := string(kafkaJSON(out.Values[name])), string(kafkaJSON(w)); got != want {
+		if got, want := string(mustJSON(out.Values[name])), string(mustJSON(w)); got != want {
 			t.Errorf("boto3 %s: got %s; want %s", name, got, want)
 		}
 	}
@@ -929,16 +868,12 @@ func TestKafkaWithBoto3(t *testing.T) {
 	t.Parallel()
 	e := newKafkaEnv(t)
 	e.msk.EnableProvisioning() // CreateClusterV2 records clusters; nothing provisions them but the test
-	python := prereq.Tool(t, "python3")
-	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
-		prereq.Missing(t, "python3 cannot import boto3 (Debian: python3-boto3)")
-	}
 	fixture := map[string]any{
 		"orders": e.orders, "plain": e.plain, "loose": e.loose, "vpcB": e.vpcB, "groupB": e.groupB, "clientSubnets": e.clientSubnets,
 		"subnetAz4": e.subnetB["use1-az4"], "subnetBAgain": e.subnetBAgain, "otherSubnetB": e.otherSubnetB, "otherGroupB": e.otherGroupB,
 		"subnetsA": e.subnetsA, "groupA": e.groupA,
 	}
-	out := e.boto3(t, python, "1", fixture)
+	out := e.boto3(t, "1", fixture)
 	if out.Calls < 50 {
 		t.Errorf("the model check saw %d calls; want every one (over 50)", out.Calls)
 	}
@@ -1011,7 +946,7 @@ func TestKafkaWithBoto3(t *testing.T) {
 		"delete_by_b":                   {"ForbiddenException", "kafka:DeleteCluster"},
 	})
 
-	values := string(kafkaJSON(out.Values))
+	values := string(mustJSON(out.Values))
 	for _, want := range []string{
 		`"describe_cluster":{"brokers":3,"creation_time_type":"datetime","name":"orders","state":"ACTIVE"}`,
 		`"describe_cluster_v2":{"iam":true,"type":"PROVISIONED","version":"`,
@@ -1089,7 +1024,7 @@ func TestKafkaWithBoto3(t *testing.T) {
 	}
 
 	fixture["metrics"], fixture["events"] = metrics, events
-	out2 := e.boto3(t, python, "2", fixture)
+	out2 := e.boto3(t, "2", fixture)
 	if out2.Calls < 13 {
 		t.Errorf("the model check saw %d calls in phase 2; want every one (13)", out2.Calls)
 	}
@@ -1161,17 +1096,7 @@ func TestKafkaWithBoto3(t *testing.T) {
 // records, VPC connections and cluster policies, with their revisions.
 func (e *kafkaEnv) kafkaState() map[string]string {
 	e.tb.Helper()
-	out := map[string]string{}
-	for _, prefix := range []string{e.msk.ClusterPrefix(), e.msk.VpcConnectionPrefix(), "clusters/"} {
-		kvs, _, err := e.st.List(context.Background(), prefix)
-		if err != nil {
-			e.tb.Fatal(err)
-		}
-		for _, kv := range kvs {
-			out[kv.Key] = fmt.Sprintf("%d %s", kv.ModRevision, kv.Value)
-		}
-	}
-	return out
+	return storeState(e.tb, e.st, e.msk.ClusterPrefix(), e.msk.VpcConnectionPrefix(), "clusters/")
 }
 
 func TestKafkaBadRequests(t *testing.T) {
@@ -1179,7 +1104,7 @@ func TestKafkaBadRequests(t *testing.T) {
 	e := newKafkaEnv(t)
 	e.connectivity(e.orders, msk.SchemeIAM)
 	e.putPolicy(e.orders, basicPolicy(e.orders, kafkaClient))
-	vc := kafkaJSON(map[string]any{"targetClusterArn": e.orders, "authentication": "SASL_IAM", "vpcId": e.vpcB, "clientSubnets": e.clientSubnets, "securityGroups": []string{e.groupB}})
+	vc := mustJSON(map[string]any{"targetClusterArn": e.orders, "authentication": "SASL_IAM", "vpcId": e.vpcB, "clientSubnets": e.clientSubnets, "securityGroups": []string{e.groupB}})
 	if st, h, body := e.do(e.accounts["b"], http.MethodPost, "/v1/vpc-connection", nil, vc); st != http.StatusOK || restJSONProblem(http.MethodPost, st, h, body) != "" {
 		t.Fatalf("create-vpc-connection: got %d %s", st, body)
 	}
@@ -1190,7 +1115,7 @@ func TestKafkaBadRequests(t *testing.T) {
 	vcWith := func(change func(m map[string]any)) []byte {
 		m := map[string]any{"targetClusterArn": e.orders, "authentication": "SASL_IAM", "vpcId": e.vpcB, "clientSubnets": e.clientSubnets, "securityGroups": []string{e.groupB}}
 		change(m)
-		return kafkaJSON(m)
+		return mustJSON(m)
 	}
 	many := func(n int, f func(i int) string) []string {
 		var out []string
@@ -1222,7 +1147,7 @@ func TestKafkaBadRequests(t *testing.T) {
 		{"data after the object", "a", "PUT", orders + "/policy", nil, []byte(`{"policy":"x"} {}`), 400, "BadRequestException", "data after"},
 		{"garbage after the object", "a", "PUT", orders + "/policy", nil, []byte(`{"policy":"x"}x`), 400, "BadRequestException", "not valid"},
 		{"deep nesting", "a", "PUT", orders + "/policy", nil, []byte(`{"policy":` + deep + `}`), 400, "BadRequestException", "not valid"},
-		{"unknown member", "a", "PUT", orders + "/policy", nil, kafkaJSON(map[string]any{"policy": policy, "colour": "red"}), 400, "BadRequestException", "colour"},
+		{"unknown member", "a", "PUT", orders + "/policy", nil, mustJSON(map[string]any{"policy": policy, "colour": "red"}), 400, "BadRequestException", "colour"},
 		{"unknown nested member", "a", "PUT", orders + "/connectivity", nil, []byte(`{"currentVersion":"X","connectivityInfo":{"vpcConnectivity":{"clientAuthentication":{"sasl":{"oauth":{"enabled":true}}}}}}`), 400, "BadRequestException", "oauth"},
 		{"model member in the wrong case", "b", "POST", "/v1/vpc-connection", nil, vcWith(func(m map[string]any) { m["VpcId"] = m["vpcId"]; delete(m, "vpcId") }), 400, "BadRequestException", "VpcId"},
 		{"wrong type", "a", "PUT", orders + "/policy", nil, []byte(`{"policy":5}`), 400, "BadRequestException", "policy"},
@@ -1245,7 +1170,7 @@ func TestKafkaBadRequests(t *testing.T) {
 		{"too many tags", "b", "POST", "/v1/vpc-connection", nil, vcWith(func(m map[string]any) { m["tags"] = manyTags }), 400, "BadRequestException", "Too many"},
 		{"a long tag value", "b", "POST", "/v1/vpc-connection", nil, vcWith(func(m map[string]any) { m["tags"] = map[string]string{"k": strings.Repeat("v", 257)} }), 400, "BadRequestException", "256"},
 		{"a long tag key", "b", "POST", "/v1/vpc-connection", nil, vcWith(func(m map[string]any) { m["tags"] = map[string]string{strings.Repeat("k", 129): "v"} }), 400, "BadRequestException", "128"},
-		{"a long policy", "a", "PUT", orders + "/policy", nil, kafkaJSON(map[string]any{"policy": policy[:len(policy)-1] + strings.Repeat(" ", 20<<10) + "}"}), 400, "BadRequestException", "20480"},
+		{"a long policy", "a", "PUT", orders + "/policy", nil, mustJSON(map[string]any{"policy": policy[:len(policy)-1] + strings.Repeat(" ", 20<<10) + "}"}), 400, "BadRequestException", "20480"},
 		{"a body over 1 MB", "a", "PUT", orders + "/policy", nil, bytes.Repeat([]byte(" "), 1<<20+1), 413, "RequestEntityTooLarge", "too large"},
 		// ARNs that are not.
 		{"not an ARN", "a", "GET", "/v1/clusters/orders", nil, nil, 400, "BadRequestException", "not valid"},
@@ -1253,7 +1178,7 @@ func TestKafkaBadRequests(t *testing.T) {
 		{"a cluster ARN in pieces", "a", "GET", "/v1/clusters/" + e.orders, nil, nil, 404, "NotFoundException", "No operation matches"},
 		{"a VPC connection ARN without its id", "b", "GET", "/v1/vpc-connection/" + url.PathEscape("arn:aws:kafka:us-east-1:222222222222:vpc-connection/x"), nil, nil, 400, "BadRequestException", "not valid"},
 		{"a VPC connection ARN with a bad id", "b", "DELETE", "/v1/vpc-connection/" + url.PathEscape("arn:aws:kafka:us-east-1:222222222222:vpc-connection/111111111111/orders/nope"), nil, nil, 400, "BadRequestException", "not valid"},
-		{"a cluster ARN for a VPC connection", "a", "PUT", orders + "/client-vpc-connection", nil, kafkaJSON(map[string]string{"vpcConnectionArn": e.orders}), 400, "BadRequestException", "not valid"},
+		{"a cluster ARN for a VPC connection", "a", "PUT", orders + "/client-vpc-connection", nil, mustJSON(map[string]string{"vpcConnectionArn": e.orders}), 400, "BadRequestException", "not valid"},
 		{"a VPC connection ARN for a cluster", "b", "POST", "/v1/vpc-connection", nil, vcWith(func(m map[string]any) {
 			m["targetClusterArn"] = "arn:aws:kafka:us-east-1:222222222222:vpc-connection/111111111111/orders/5d7f3b0e-4a4e-4c71-9a60-3c7e4d1e0b11"
 		}), 400, "BadRequestException", "not valid"},

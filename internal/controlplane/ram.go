@@ -3,13 +3,11 @@ package controlplane
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"strconv"
 	"time"
 
@@ -88,23 +86,8 @@ func (s *ramService) writeError(w http.ResponseWriter, c *Call, err error) {
 // an object of the operation's members, with their types, is an
 // InvalidParameterException.
 func decodeRAMInput(c *Call, v any) error {
-	body := bytes.TrimSpace(c.Body)
-	if len(body) == 0 {
-		return nil
-	}
-	problem := func(why string) error {
+	if why := bodyProblem(c.Body, v); why != "" {
 		return &ram.Error{Code: ram.CodeInvalidParameter, Message: "The request body is not valid: " + why, Status: http.StatusBadRequest}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem(jsonProblem(err))
-	}
-	if dec.More() {
-		return problem("data after the JSON object")
-	}
-	if name := inexactMember(body, reflect.TypeOf(v)); name != "" {
-		return problem("unknown field \"" + name + "\"")
 	}
 	return nil
 }
@@ -121,28 +104,25 @@ func ramPage(maxResults *int, token string, n int) (from, to int, next string, e
 				Message: fmt.Sprintf("maxResults must be between 1 and %d.", ramMaxResults)}
 		}
 	}
-	if token != "" {
-		b, derr := base64.RawURLEncoding.DecodeString(token)
-		if derr == nil {
-			from, derr = strconv.Atoi(string(b))
-		}
-		if derr != nil || from < 0 || from > n || len(token) > 64 {
-			return 0, 0, "", &ram.Error{Code: ram.CodeInvalidNextToken, Message: "The specified value for nextToken is not valid.", Status: http.StatusBadRequest}
-		}
-	}
-	to = min(from+size, n)
-	if to < n {
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(to)))
+	from, to, next, ok := offsetPage(token, size, n)
+	if !ok {
+		return 0, 0, "", &ram.Error{Code: ram.CodeInvalidNextToken, Message: "The specified value for nextToken is not valid.", Status: http.StatusBadRequest}
 	}
 	return from, to, next, nil
 }
 
-func ramList(key string, items []any, next string) map[string]any {
-	out := map[string]any{key: items}
+// ramListPage answers a list operation: the page of all that maxResults
+// and token select, each as toJSON writes it, under key.
+func ramListPage[T any](key string, all []T, maxResults *int, token string, toJSON func(T) map[string]any) (any, error) {
+	from, to, next, err := ramPage(maxResults, token, len(all))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{key: jsonItems(all[from:to], toJSON)}
 	if next != "" {
 		out["nextToken"] = next
 	}
-	return out
+	return out, nil
 }
 
 // ramTime is a timestamp as rest-json writes it: epoch seconds.
@@ -253,15 +233,7 @@ func (s *ramService) getShares(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to, next, err := ramPage(in.MaxResults, in.NextToken, len(all))
-	if err != nil {
-		return nil, err
-	}
-	items := []any{}
-	for _, sh := range all[from:to] {
-		items = append(items, shareJSON(sh))
-	}
-	return ramList("resourceShares", items, next), nil
+	return ramListPage("resourceShares", all, in.MaxResults, in.NextToken, shareJSON)
 }
 
 func (s *ramService) getInvitations(c *Call) (any, error) {
@@ -281,15 +253,7 @@ func (s *ramService) getInvitations(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to, next, err := ramPage(in.MaxResults, in.NextToken, len(all))
-	if err != nil {
-		return nil, err
-	}
-	items := []any{}
-	for _, v := range all[from:to] {
-		items = append(items, invitationJSON(v))
-	}
-	return ramList("resourceShareInvitations", items, next), nil
+	return ramListPage("resourceShareInvitations", all, in.MaxResults, in.NextToken, invitationJSON)
 }
 
 type ramInvitationInput struct {
@@ -297,28 +261,26 @@ type ramInvitationInput struct {
 	ClientToken                string `json:"clientToken"`
 }
 
-func (s *ramService) acceptInvitation(c *Call) (any, error) {
+// answerInvitation answers the invitation its input names as respond
+// leaves it.
+func (s *ramService) answerInvitation(c *Call, respond func(ctx context.Context, caller iam.Caller, arn string) (ram.InvitationView, error)) (any, error) {
 	var in ramInvitationInput
 	if err := decodeRAMInput(c, &in); err != nil {
 		return nil, err
 	}
-	v, err := s.ram.AcceptInvitation(c.Ctx, c.Caller, in.ResourceShareInvitationArn)
+	v, err := respond(c.Ctx, c.Caller, in.ResourceShareInvitationArn)
 	if err != nil {
 		return nil, err
 	}
 	return withToken(map[string]any{"resourceShareInvitation": invitationJSON(v)}, in.ClientToken), nil
 }
 
+func (s *ramService) acceptInvitation(c *Call) (any, error) {
+	return s.answerInvitation(c, s.ram.AcceptInvitation)
+}
+
 func (s *ramService) rejectInvitation(c *Call) (any, error) {
-	var in ramInvitationInput
-	if err := decodeRAMInput(c, &in); err != nil {
-		return nil, err
-	}
-	v, err := s.ram.RejectInvitation(c.Ctx, c.Caller, in.ResourceShareInvitationArn)
-	if err != nil {
-		return nil, err
-	}
-	return withToken(map[string]any{"resourceShareInvitation": invitationJSON(v)}, in.ClientToken), nil
+	return s.answerInvitation(c, s.ram.RejectInvitation)
 }
 
 type ramChangeInput struct {
@@ -341,11 +303,7 @@ func (s *ramService) change(c *Call, apply func(ctx context.Context, caller iam.
 	if err != nil {
 		return nil, err
 	}
-	items := []any{}
-	for _, v := range views {
-		items = append(items, ramAssociationJSON(v))
-	}
-	return withToken(map[string]any{"resourceShareAssociations": items}, in.ClientToken), nil
+	return withToken(map[string]any{"resourceShareAssociations": jsonItems(views, ramAssociationJSON)}, in.ClientToken), nil
 }
 
 func (s *ramService) associateShare(c *Call) (any, error) {
@@ -392,16 +350,10 @@ func (s *ramService) listResources(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to, next, err := ramPage(in.MaxResults, in.NextToken, len(all))
-	if err != nil {
-		return nil, err
-	}
-	items := []any{}
-	for _, r := range all[from:to] {
-		items = append(items, map[string]any{"arn": r.ARN, "type": r.Type, "resourceShareArn": r.ShareARN, "status": r.Status,
-			"creationTime": ramTime(r.Created), "lastUpdatedTime": ramTime(r.Updated), "resourceRegionScope": "REGIONAL"})
-	}
-	return ramList("resources", items, next), nil
+	return ramListPage("resources", all, in.MaxResults, in.NextToken, func(r ram.ResourceView) map[string]any {
+		return map[string]any{"arn": r.ARN, "type": r.Type, "resourceShareArn": r.ShareARN, "status": r.Status,
+			"creationTime": ramTime(r.Created), "lastUpdatedTime": ramTime(r.Updated), "resourceRegionScope": "REGIONAL"}
+	})
 }
 
 func (s *ramService) getAssociations(c *Call) (any, error) {
@@ -422,13 +374,5 @@ func (s *ramService) getAssociations(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to, next, err := ramPage(in.MaxResults, in.NextToken, len(all))
-	if err != nil {
-		return nil, err
-	}
-	items := []any{}
-	for _, v := range all[from:to] {
-		items = append(items, ramAssociationJSON(v))
-	}
-	return ramList("resourceShareAssociations", items, next), nil
+	return ramListPage("resourceShareAssociations", all, in.MaxResults, in.NextToken, ramAssociationJSON)
 }

@@ -1,13 +1,10 @@
 package controlplane_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/kafkalink/kafkalink/internal/iam"
@@ -32,32 +29,12 @@ var ramErrors = map[string]int{
 // JSON object; an error names a known error in x-amzn-ErrorType, with its
 // status, and its body is {"message": …}.
 func ramProblem(method string, status int, h http.Header, body []byte) string {
-	if h.Get("x-amzn-RequestId") == "" {
-		return "no x-amzn-RequestId"
-	}
-	if method == http.MethodHead && len(body) == 0 {
+	if method == http.MethodHead && len(body) == 0 && h.Get("x-amzn-RequestId") != "" {
 		return ""
 	}
-	if ct := h.Get("Content-Type"); ct != "application/json" {
-		return fmt.Sprintf("Content-Type %q; want application/json", ct)
-	}
-	var obj map[string]any
-	if err := json.Unmarshal(body, &obj); err != nil {
-		return fmt.Sprintf("body is not a JSON object: %v", err)
-	}
-	if status == http.StatusOK {
-		if h.Get("x-amzn-ErrorType") != "" {
-			return "a success with x-amzn-ErrorType"
-		}
-		return ""
-	}
-	code := h.Get("x-amzn-ErrorType")
-	want, known := ramErrors[code]
-	switch {
-	case !known:
-		return fmt.Sprintf("x-amzn-ErrorType %q is not a ram error", code)
-	case want != status:
-		return fmt.Sprintf("%s with status %d; want %d", code, status, want)
+	p, obj := jsonAnswerProblem("ram", "application/json", ramErrors, status, h, body)
+	if p != "" || obj == nil {
+		return p
 	}
 	if msg, ok := obj["message"].(string); !ok || msg == "" || len(obj) != 1 {
 		return fmt.Sprintf("error body %s is not {\"message\": …}", body)
@@ -77,10 +54,7 @@ func ramProblem(method string, status int, h http.Header, body []byte) string {
 func FuzzRAMRequests(f *testing.F) {
 	e := newResolverEnv(f)
 	ctx := context.Background()
-	a, err := e.ts.iam.Resolve(ctx, e.accounts["a"].AccessKeyID)
-	if err != nil {
-		f.Fatal(err)
-	}
+	a := e.ts.caller(e.accounts["a"])
 	rule, err := e.r53r.CreateRule(ctx, a, r53resolver.CreateRuleInput{CreatorRequestID: "seed", RuleType: "SYSTEM", DomainName: "corp.example"})
 	if err != nil {
 		f.Fatal(err)
@@ -94,17 +68,8 @@ func FuzzRAMRequests(f *testing.F) {
 		f.Fatal(err)
 	}
 	inv := sh.Invitations[0].ARN
-	js := func(v any) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			f.Fatal(err)
-		}
-		return string(b)
-	}
-	for _, s := range []struct {
-		who                       uint8
-		method, path, query, body string
-	}{
+	js := func(v any) string { return string(mustJSON(v)) }
+	addRequestSeeds(f, []requestSeed{
 		{0, "POST", "/createresourceshare", "", js(map[string]any{"name": "f", "resourceArns": []string{other.ARN}, "principals": []string{resolverB},
 			"tags": []any{map[string]string{"key": "k", "value": "v"}}, "allowExternalPrincipals": true, "clientToken": "c"})},
 		{0, "POST", "/getresourceshares", "", `{"resourceOwner":"SELF","maxResults":1,"nextToken":"MQ","tagFilters":[{"tagKey":"k","tagValues":["v"]}]}`},
@@ -121,36 +86,16 @@ func FuzzRAMRequests(f *testing.F) {
 		{0, "POST", "/getresourceshares", "", `{"resourceOwner":"SELF","maxResults":1e400}`},
 		{0, "GET", "/getresourceshares", "", ""},
 		{1, "PATCH", "//x/../y", "a=%zz&;b", "\xff\xfe"},
-	} {
-		f.Add(s.who, s.method, s.path, s.query, []byte(s.body))
-	}
+	})
 	creds := []iam.Credentials{e.accounts["a"], e.accounts["b"]}
+	header := http.Header{"Content-Type": {"application/json"}}
 	f.Fuzz(func(t *testing.T, who uint8, method, path, query string, body []byte) {
-		uri := path
-		if query != "" {
-			uri += "?" + query
-		}
-		if _, err := url.ParseRequestURI(uri); err != nil || !strings.HasPrefix(path, "/") || strings.ContainsAny(uri, " \r\n\x00") {
+		req, uri, ok := fuzzedRequest(t, creds[who%2], "ram", method, path, query, header, body)
+		if !ok {
 			return
 		}
-		if _, err := http.NewRequest(method, "http://kafkalink.test"+uri, nil); err != nil {
-			return
-		}
-		status, h, got := e.serve(resolverSigned(t, creds[who%2], "ram", method, uri, "", body))
-		where := method + " " + uri
-		if status >= 500 {
-			t.Fatalf("%s %q: got %d %s %s; want no server error", where, body, status, h.Get("x-amzn-ErrorType"), got)
-		}
-		if code := h.Get("x-amzn-ErrorType"); signatureErrors[code] != 0 && signatureErrors[code] == status {
-			return
-		}
-		if p := ramProblem(method, status, h, got); p != "" {
-			t.Fatalf("%s %q: %s (got %d %s)", where, body, p, status, got)
-		}
-		for _, w := range goWords {
-			if bytes.Contains(got, []byte(w)) && !bytes.Contains(append([]byte(uri), body...), []byte(w)) {
-				t.Fatalf("%s %q: a message in Go's words (%q): %s", where, body, w, got)
-			}
-		}
+		status, h, got := serveHTTP(e.handler, req)
+		checkFuzzedAnswer(t, method+" "+uri, body, append([]byte(uri), body...), status, h, got,
+			func(status int, h http.Header, got []byte) string { return ramProblem(method, status, h, got) }, goWords)
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"maps"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 
@@ -123,29 +122,15 @@ func TestRAMInvitationFlowWithTheAWSCLI(t *testing.T) {
 func TestRAMWithBoto3(t *testing.T) {
 	t.Parallel()
 	e := newResolverEnv(t)
-	ctx := context.Background()
-	if _, err := e.ts.iam.CreateUser(ctx, resolverA, "reader", "/"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.ts.iam.PutInlinePolicy(ctx, resolverA, "user", "reader", "p", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ram:Get*","ram:List*"],"Resource":"*"}]}`); err != nil {
-		t.Fatal(err)
-	}
-	reader, err := e.ts.iam.CreateAccessKey(ctx, resolverA, "reader")
-	if err != nil {
-		t.Fatal(err)
-	}
+	reader := createUser(t, e.ts.iam, resolverA, "reader", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ram:Get*","ram:List*"],"Resource":"*"}]}`)
 	out := e.boto3(t, "ram_boto3.py", map[string]any{"subnetsA": e.subnetsA, "groupA": e.groupA, "vpcB": e.vpcB},
 		"READER_KEY="+reader.AccessKeyID, "READER_SECRET="+reader.SecretAccessKey)
 	if out.Calls < 70 {
 		t.Errorf("the model check saw %d calls; want every one (over 70)", out.Calls)
 	}
-	for _, op := range []string{"CreateResourceShare", "GetResourceShares", "GetResourceShareInvitations", "AcceptResourceShareInvitation",
+	out.sawOperations(t, "CreateResourceShare", "GetResourceShares", "GetResourceShareInvitations", "AcceptResourceShareInvitation",
 		"RejectResourceShareInvitation", "AssociateResourceShare", "DisassociateResourceShare", "DeleteResourceShare", "ListResources",
-		"GetResourceShareAssociations"} {
-		if !slices.Contains(out.Operations, op) {
-			t.Errorf("the model check saw no %s call (saw %v)", op, out.Operations)
-		}
-	}
+		"GetResourceShareAssociations")
 	shares := recorded(out.Values["shares"])
 	if len(shares) != 3 {
 		t.Fatalf("got shares %v; want 3", shares)
@@ -212,10 +197,7 @@ func TestRAMBadRequests(t *testing.T) {
 	t.Parallel()
 	e := newResolverEnv(t)
 	ctx := context.Background()
-	a, err := e.ts.iam.Resolve(ctx, e.accounts["a"].AccessKeyID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := e.ts.caller(e.accounts["a"])
 	rule, err := e.r53r.CreateRule(ctx, a, r53resolver.CreateRuleInput{CreatorRequestID: "r", RuleType: "SYSTEM", DomainName: "corp.example"})
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +251,7 @@ func TestRAMBadRequests(t *testing.T) {
 		{"the root", "a", "POST", "/", `{}`, 404, "UnknownOperationException", "No operation"},
 		{"a body over 1 MB", "a", "POST", "/getresourceshares", strings.Repeat(" ", 1<<20+1), 413, "RequestEntityTooLarge", "too large"},
 	} {
-		status, h, body := e.serve(resolverSigned(t, e.accounts[c.profile], "ram", c.method, c.uri, "", []byte(c.body)))
+		status, h, body := serveHTTP(e.handler, resolverSigned(t, e.accounts[c.profile], "ram", c.method, c.uri, "", []byte(c.body)))
 		if p := ramProblem(c.method, status, h, body); p != "" {
 			t.Errorf("%s: not a rest-json answer: %s (got %d %s)", c.name, p, status, body)
 		}

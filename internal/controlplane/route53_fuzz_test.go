@@ -1,21 +1,12 @@
 package controlplane_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
+	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/route53"
 )
 
@@ -43,10 +34,7 @@ type r53Response struct {
 func FuzzRoute53Requests(f *testing.F) {
 	e := newRoute53Env(f)
 	ctx := context.Background()
-	a, err := e.ts.iam.Resolve(ctx, e.accounts["a"].AccessKeyID)
-	if err != nil {
-		f.Fatal(err)
-	}
+	a := e.ts.caller(e.accounts["a"])
 	z, ci, err := e.r53.CreateHostedZone(ctx, a, route53.CreateZoneInput{Name: "example.com", CallerReference: "fuzz", VPC: &route53.VPC{Region: "us-east-1", ID: e.vpcA1}})
 	if err != nil {
 		f.Fatal(err)
@@ -61,10 +49,7 @@ func FuzzRoute53Requests(f *testing.F) {
 		`<Change><Action>CREATE</Action><ResourceRecordSet><Name>\052.example.com</Name><Type>TXT</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>"a" "b"</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change>` +
 		`<Change><Action>DELETE</Action><ResourceRecordSet><Name>boot.example.com</Name><Type>AAAA</Type><AliasTarget><HostedZoneId>` + z.ID + `</HostedZoneId><DNSName>b-1.example.com</DNSName><EvaluateTargetHealth>false</EvaluateTargetHealth></AliasTarget></ResourceRecordSet></Change>` +
 		`</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`
-	for _, s := range []struct {
-		who                       uint8
-		method, path, query, body string
-	}{
+	addRequestSeeds(f, []requestSeed{
 		{0, "POST", "/2013-04-01/hostedzone", "", `<CreateHostedZoneRequest ` + ns + `><Name>fuzz.example</Name><VPC><VPCRegion>us-east-1</VPCRegion><VPCId>` + e.vpcA2 + `</VPCId></VPC><CallerReference>r</CallerReference><HostedZoneConfig><Comment>x</Comment><PrivateZone>true</PrivateZone></HostedZoneConfig></CreateHostedZoneRequest>`},
 		{0, "GET", "/2013-04-01/hostedzone", "maxitems=1&marker=Z0", ""},
 		{0, "GET", "/2013-04-01/hostedzonesbyname", "dnsname=example.com&hostedzoneid=" + z.ID + "&maxitems=2", ""},
@@ -86,14 +71,8 @@ func FuzzRoute53Requests(f *testing.F) {
 		{0, "GET", "/2013-04-01/hostedzone/%2F..%2Fx/rrset", "type=%zz", ""},
 		{0, "PUT", "//2013-04-01/hostedzone/", "", "\xff\xfe"},
 		{0, "POST", "/2013-04-01/hostedzone/Q/authorizevpcassociation", "\x8d\xfd\xec}\xbf", `<?xml version="0"?>0`},
-	} {
-		f.Add(s.who, s.method, s.path, s.query, []byte(s.body))
-	}
-	creds := []aws.Credentials{
-		{AccessKeyID: e.accounts["a"].AccessKeyID, SecretAccessKey: e.accounts["a"].SecretAccessKey},
-		{AccessKeyID: e.accounts["b"].AccessKeyID, SecretAccessKey: e.accounts["b"].SecretAccessKey},
-	}
-	signer := v4.NewSigner()
+	})
+	creds := []iam.Credentials{e.accounts["a"], e.accounts["b"]}
 
 	// r53Statuses are the HTTP statuses of the errors kafkalink's Route 53
 	// answers with, as the route53 model (and, for AccessDenied, Route 53's
@@ -107,29 +86,11 @@ func FuzzRoute53Requests(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, who uint8, method, path, query string, body []byte) {
-		uri := path
-		if query != "" {
-			uri += "?" + query
-		}
-		u, err := url.ParseRequestURI(uri)
-		if err != nil || !strings.HasPrefix(path, "/") || strings.ContainsAny(uri, " \r\n\x00") {
+		req, uri, ok := fuzzedRequest(t, creds[who%2], "route53", method, path, query, nil, body)
+		if !ok {
 			return
 		}
-		req, err := http.NewRequest(method, "http://kafkalink.test/", bytes.NewReader(body))
-		if err != nil {
-			return // not a method token
-		}
-		req.URL.Path, req.URL.RawPath, req.URL.RawQuery = u.Path, u.RawPath, u.RawQuery
-		req.RequestURI = uri
-		req.RemoteAddr = "127.0.0.1:40000"
-		sum := sha256.Sum256(body)
-		if err := signer.SignHTTP(context.Background(), creds[who%2], req, hex.EncodeToString(sum[:]), "route53", "us-east-1", time.Now()); err != nil {
-			t.Fatalf("sign: %v", err)
-		}
-		rec := httptest.NewRecorder()
-		e.handler.ServeHTTP(rec, req)
-
-		status, h, got := rec.Code, rec.Header(), rec.Body.Bytes()
+		status, h, got := serveHTTP(e.handler, req)
 		where := method + " " + uri
 		if status >= 500 || status >= 300 && status < 400 {
 			t.Fatalf("%s %q: got %d %s; want no server error or redirect", where, body, status, got)
@@ -159,11 +120,6 @@ func FuzzRoute53Requests(f *testing.F) {
 				t.Fatalf("%s %q: got %s with messages %q; want messages with InvalidChangeBatch only", where, body, r.Code, r.Messages)
 			}
 		}
-		sent := append([]byte(uri), body...)
-		for _, w := range []string{"Go ", "struct {", "reflect", "xml:", "map[", "[]string", "*string"} {
-			if bytes.Contains(got, []byte(w)) && !bytes.Contains(sent, []byte(w)) {
-				t.Fatalf("%s %q: a message in Go's words (%q): %s", where, body, w, got)
-			}
-		}
+		noGoWords(t, where, body, append([]byte(uri), body...), got, []string{"Go ", "struct {", "reflect", "xml:", "map[", "[]string", "*string"})
 	})
 }

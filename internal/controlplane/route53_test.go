@@ -6,17 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kafkalink/kafkalink/internal/controlplane"
 	"github.com/kafkalink/kafkalink/internal/iam"
-	"github.com/kafkalink/kafkalink/internal/prereq"
 	"github.com/kafkalink/kafkalink/internal/route53"
 )
 
@@ -64,12 +60,7 @@ func newRoute53Env(tb testing.TB) *r53Env {
 // cli returns the aws CLI with profiles a and b for a test.
 func (e *r53Env) cli(t *testing.T) *env {
 	t.Helper()
-	prereq.Tool(t, "aws")
-	c := &env{t: t, iam: e.ts.iam, url: e.url, dir: e.ts.dir, accounts: e.accounts}
-	for profile, creds := range e.accounts {
-		c.profile(profile, creds)
-	}
-	return c
+	return cliFor(t, e.ts.iam, e.url, e.ts.dir, e.accounts)
 }
 
 var (
@@ -117,11 +108,7 @@ func r53Listed(out map[string]any) []string {
 // caller is a profile's root, as the domain sees it.
 func (e *r53Env) caller(t *testing.T, profile string) iam.Caller {
 	t.Helper()
-	c, err := e.ts.iam.Resolve(context.Background(), e.accounts[profile].AccessKeyID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return e.ts.caller(e.accounts[profile])
 }
 
 // zone creates a zone as a profile, with the domain.
@@ -416,56 +403,15 @@ func TestRoute53ErrorsWithTheAWSCLI(t *testing.T) {
 	e.fails("AccessDenied", "dns", "route53", "change-resource-record-sets", "--hosted-zone-id", id, "--change-batch", r53Batch(t, r53RRSet("CREATE", "x.example.com", "A", 60, "10.1.0.1")))
 }
 
-// r53Boto3Out is what route53_boto3.py prints.
-type r53Boto3Out struct {
-	Pages      map[string][]int    `json:"pages"`
-	Listed     map[string][]string `json:"listed"`
-	Errors     map[string]string   `json:"errors"`
-	Messages   map[string]string   `json:"messages"`
-	Values     map[string]any      `json:"values"`
-	Calls      int                 `json:"calls"`
-	Operations []string            `json:"operations"`
-	Mismatches []string            `json:"mismatches"`
-}
-
 func TestRoute53WithBoto3(t *testing.T) {
 	t.Parallel()
-	python := prereq.Tool(t, "python3")
-	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
-		prereq.Missing(t, "python3 cannot import boto3 (Debian: python3-boto3)")
-	}
 	r := newRoute53Env(t)
-	fixture, _ := json.Marshal(map[string]string{"vpcA1": r.vpcA1, "vpcA2": r.vpcA2, "vpcB": r.vpcB})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, filepath.Join("testdata", "route53_boto3.py"))
-	cmd.Env = prereq.AWSEnv("ENDPOINT="+r.url, "FIXTURE="+string(fixture),
-		"A_KEY="+r.accounts["a"].AccessKeyID, "A_SECRET="+r.accounts["a"].SecretAccessKey,
-		"B_KEY="+r.accounts["b"].AccessKeyID, "B_SECRET="+r.accounts["b"].SecretAccessKey,
-		"AWS_CONFIG_FILE="+filepath.Join(r.ts.dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(r.ts.dir, "none"))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("route53_boto3.py: %v\n%s", err, stderr.String())
-	}
-	var out r53Boto3Out
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("route53_boto3.py output: %v\n%s", err, b)
-	}
-	if len(out.Mismatches) > 0 {
-		t.Errorf("responses that do not conform to the route53 model (%d):\n  %s", len(out.Mismatches), strings.Join(out.Mismatches, "\n  "))
-	}
-	t.Logf("boto3: %d responses checked against the route53 model", out.Calls)
+	out := runBoto3(t, "route53_boto3.py", r.url, r.ts.dir, r.accounts, map[string]any{"vpcA1": r.vpcA1, "vpcA2": r.vpcA2, "vpcB": r.vpcB})
 
 	// Every operation kafkalink serves was called, and checked.
-	for _, op := range []string{"CreateHostedZone", "GetHostedZone", "ListHostedZones", "ListHostedZonesByName", "DeleteHostedZone",
+	out.sawOperations(t, "CreateHostedZone", "GetHostedZone", "ListHostedZones", "ListHostedZonesByName", "DeleteHostedZone",
 		"ChangeResourceRecordSets", "GetChange", "ListResourceRecordSets", "CreateVPCAssociationAuthorization",
-		"ListVPCAssociationAuthorizations", "DeleteVPCAssociationAuthorization", "AssociateVPCWithHostedZone", "DisassociateVPCFromHostedZone"} {
-		if !slices.Contains(out.Operations, op) {
-			t.Errorf("boto3 did not call %s", op)
-		}
-	}
+		"ListVPCAssociationAuthorizations", "DeleteVPCAssociationAuthorization", "AssociateVPCWithHostedZone", "DisassociateVPCFromHostedZone")
 	for name, want := range map[string][2]string{
 		"create_public":           {"InvalidInput", "private hosted zones only"},
 		"create_reused_reference": {"HostedZoneAlreadyExists", "caller reference"},

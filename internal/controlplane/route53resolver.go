@@ -1,14 +1,13 @@
 package controlplane
 
 import (
-	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -121,23 +120,8 @@ func (s *resolverService) writeError(w http.ResponseWriter, c *Call, err error) 
 // not an object of the operation's members, with their types, is a
 // SerializationException, as the JSON protocol answers it.
 func decodeResolverInput(c *Call, v any) error {
-	body := bytes.TrimSpace(c.Body)
-	if len(body) == 0 {
-		return nil
-	}
-	problem := func(why string) error {
+	if why := bodyProblem(c.Body, v); why != "" {
 		return &r53resolver.Error{Code: "SerializationException", Message: "The request body is not valid: " + why}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem(jsonProblem(err))
-	}
-	if dec.More() {
-		return problem("data after the JSON object")
-	}
-	if name := inexactMember(body, reflect.TypeOf(v)); name != "" {
-		return problem("unknown field \"" + name + "\"")
 	}
 	return nil
 }
@@ -162,20 +146,96 @@ func resolverPage(maxResults *int, token string, n int) (from, to, size int, nex
 				Message: fmt.Sprintf("MaxResults must be between 1 and %d.", resolverMaxResults)}
 		}
 	}
+	from, to, next, ok := offsetPage(token, size, n)
+	if !ok {
+		return 0, 0, 0, "", &r53resolver.Error{Code: r53resolver.CodeInvalidNextToken, Message: "The NextToken is not valid."}
+	}
+	return from, to, size, next, nil
+}
+
+// offsetPage returns the page [from, to) of at most size of n items that
+// token selects (the page's offset, as offsetPage writes it; "" for the
+// first page) and the next page's token ("" after the last); ok is false
+// if token is not one of these.
+func offsetPage(token string, size, n int) (from, to int, next string, ok bool) {
 	if token != "" {
-		b, derr := base64.RawURLEncoding.DecodeString(token)
-		if derr == nil {
-			from, derr = strconv.Atoi(string(b))
+		b, err := base64.RawURLEncoding.DecodeString(token)
+		if err == nil {
+			from, err = strconv.Atoi(string(b))
 		}
-		if derr != nil || from < 0 || from > n || len(token) > 64 {
-			return 0, 0, 0, "", &r53resolver.Error{Code: r53resolver.CodeInvalidNextToken, Message: "The NextToken is not valid."}
+		if err != nil || from < 0 || from > n || len(token) > 64 {
+			return 0, 0, "", false
 		}
 	}
 	to = min(from+size, n)
 	if to < n {
 		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(to)))
 	}
-	return from, to, size, next, nil
+	return from, to, next, true
+}
+
+// jsonItems is each of all as toJSON writes it (an empty list for none).
+func jsonItems[T any](all []T, toJSON func(T) map[string]any) []any {
+	items := []any{}
+	for _, v := range all {
+		items = append(items, toJSON(v))
+	}
+	return items
+}
+
+// resolverListPage answers a list operation: the page of all that
+// maxResults and token select, each as toJSON writes it, under key.
+func resolverListPage[T any](key string, all []T, maxResults *int, token string, toJSON func(T) map[string]any) (any, error) {
+	from, to, size, next, err := resolverPage(maxResults, token, len(all))
+	if err != nil {
+		return nil, err
+	}
+	return listOutput(key, jsonItems(all[from:to], toJSON), size, next), nil
+}
+
+// resolverList answers a list operation on resolverListInput: the page of
+// what list returns for its filters, each as toJSON writes it, under key.
+func resolverList[T any](c *Call, list func(context.Context, iam.Caller, []r53resolver.Filter) ([]T, error), key string, toJSON func(T) map[string]any) (any, error) {
+	var in resolverListInput
+	if err := decodeResolverInput(c, &in); err != nil {
+		return nil, err
+	}
+	all, err := list(c.Ctx, c.Caller, resolverFilters(in.Filters))
+	if err != nil {
+		return nil, err
+	}
+	return resolverListPage(key, all, in.MaxResults, in.NextToken, toJSON)
+}
+
+// resolverOne answers an operation on the one resource whose ID its input
+// In names: what op returns, as output writes it.
+func resolverOne[In interface{ id() string }, T any](c *Call, op func(context.Context, iam.Caller, string) (T, error), output func(T, error) (any, error)) (any, error) {
+	var in In
+	if err := decodeResolverInput(c, &in); err != nil {
+		return nil, err
+	}
+	return output(op(c.Ctx, c.Caller, in.id()))
+}
+
+// resolverOutput is the output {key: toJSON(v)} of an operation on one
+// resource, or its error.
+func resolverOutput[T any](key string, toJSON func(T) map[string]any, v T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{key: toJSON(v)}, nil
+}
+
+func endpointOutput(e r53resolver.Endpoint, err error) (any, error) {
+	return resolverOutput("ResolverEndpoint", endpointJSON, e, err)
+}
+
+func ruleOutput(r r53resolver.RuleView, err error) (any, error) {
+	return resolverOutput("ResolverRule", ruleJSON, r, err)
+}
+
+func associationOutput(a r53resolver.Association, err error) (any, error) {
+	return resolverOutput("ResolverRuleAssociation", associationJSON, a, err)
 }
 
 // listOutput is a list operation's output: the page, MaxResults and, if
@@ -324,59 +384,25 @@ func (s *resolverService) createEndpoint(c *Call) (any, error) {
 		}
 		ce.IPs = append(ce.IPs, r53resolver.IPRequest{SubnetID: ip.SubnetId, IP: ip.Ip})
 	}
-	e, err := s.r53r.CreateEndpoint(c.Ctx, c.Caller, ce)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverEndpoint": endpointJSON(e)}, nil
+	return endpointOutput(s.r53r.CreateEndpoint(c.Ctx, c.Caller, ce))
 }
 
 type resolverEndpointID struct {
 	ResolverEndpointId string
 }
 
+func (in resolverEndpointID) id() string { return in.ResolverEndpointId }
+
 func (s *resolverService) getEndpoint(c *Call) (any, error) {
-	var in resolverEndpointID
-	if err := decodeResolverInput(c, &in); err != nil {
-		return nil, err
-	}
-	e, err := s.r53r.GetEndpoint(c.Ctx, c.Caller, in.ResolverEndpointId)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverEndpoint": endpointJSON(e)}, nil
+	return resolverOne[resolverEndpointID](c, s.r53r.GetEndpoint, endpointOutput)
 }
 
 func (s *resolverService) deleteEndpoint(c *Call) (any, error) {
-	var in resolverEndpointID
-	if err := decodeResolverInput(c, &in); err != nil {
-		return nil, err
-	}
-	e, err := s.r53r.DeleteEndpoint(c.Ctx, c.Caller, in.ResolverEndpointId)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverEndpoint": endpointJSON(e)}, nil
+	return resolverOne[resolverEndpointID](c, s.r53r.DeleteEndpoint, endpointOutput)
 }
 
 func (s *resolverService) listEndpoints(c *Call) (any, error) {
-	var in resolverListInput
-	if err := decodeResolverInput(c, &in); err != nil {
-		return nil, err
-	}
-	all, err := s.r53r.ListEndpoints(c.Ctx, c.Caller, resolverFilters(in.Filters))
-	if err != nil {
-		return nil, err
-	}
-	from, to, size, next, err := resolverPage(in.MaxResults, in.NextToken, len(all))
-	if err != nil {
-		return nil, err
-	}
-	items := []any{}
-	for _, e := range all[from:to] {
-		items = append(items, endpointJSON(e))
-	}
-	return listOutput("ResolverEndpoints", items, size, next), nil
+	return resolverList(c, s.r53r.ListEndpoints, "ResolverEndpoints", endpointJSON)
 }
 
 func (s *resolverService) listEndpointIPs(c *Call) (any, error) {
@@ -392,16 +418,10 @@ func (s *resolverService) listEndpointIPs(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to, size, next, err := resolverPage(in.MaxResults, in.NextToken, len(e.IPs))
-	if err != nil {
-		return nil, err
-	}
-	items := []any{}
-	for _, ip := range e.IPs[from:to] {
-		items = append(items, map[string]any{"IpId": ip.ID, "SubnetId": ip.SubnetID, "Ip": ip.IP.String(), "Status": "ATTACHED",
-			"StatusMessage": "This IP address is operational.", "CreationTime": resolverTime(e.Created), "ModificationTime": resolverTime(e.Modified)})
-	}
-	return listOutput("IpAddresses", items, size, next), nil
+	return resolverListPage("IpAddresses", e.IPs, in.MaxResults, in.NextToken, func(ip r53resolver.EndpointIP) map[string]any {
+		return map[string]any{"IpId": ip.ID, "SubnetId": ip.SubnetID, "Ip": ip.IP.String(), "Status": "ATTACHED",
+			"StatusMessage": "This IP address is operational.", "CreationTime": resolverTime(e.Created), "ModificationTime": resolverTime(e.Modified)}
+	})
 }
 
 // resolverTarget is TargetAddress in requests.
@@ -441,62 +461,34 @@ func (s *resolverService) createRule(c *Call) (any, error) {
 	if in.DelegationRecord != "" {
 		return nil, resolverUnsupported("DelegationRecord applies to DELEGATE rules, which kafkalink does not have.")
 	}
-	r, err := s.r53r.CreateRule(c.Ctx, c.Caller, r53resolver.CreateRuleInput{
+	return ruleOutput(s.r53r.CreateRule(c.Ctx, c.Caller, r53resolver.CreateRuleInput{
 		CreatorRequestID: in.CreatorRequestId, Name: in.Name, RuleType: in.RuleType, DomainName: in.DomainName,
 		EndpointID: in.ResolverEndpointId, Targets: resolverTargets(in.TargetIps), Tags: resolverTags(in.Tags),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverRule": ruleJSON(r)}, nil
+	}))
 }
 
 type resolverRuleID struct {
 	ResolverRuleId string
 }
 
+func (in resolverRuleID) id() string { return in.ResolverRuleId }
+
+type resolverAssociationID struct {
+	ResolverRuleAssociationId string
+}
+
+func (in resolverAssociationID) id() string { return in.ResolverRuleAssociationId }
+
 func (s *resolverService) getRule(c *Call) (any, error) {
-	var in resolverRuleID
-	if err := decodeResolverInput(c, &in); err != nil {
-		return nil, err
-	}
-	r, err := s.r53r.GetRule(c.Ctx, c.Caller, in.ResolverRuleId)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverRule": ruleJSON(r)}, nil
+	return resolverOne[resolverRuleID](c, s.r53r.GetRule, ruleOutput)
 }
 
 func (s *resolverService) deleteRule(c *Call) (any, error) {
-	var in resolverRuleID
-	if err := decodeResolverInput(c, &in); err != nil {
-		return nil, err
-	}
-	r, err := s.r53r.DeleteRule(c.Ctx, c.Caller, in.ResolverRuleId)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverRule": ruleJSON(r)}, nil
+	return resolverOne[resolverRuleID](c, s.r53r.DeleteRule, ruleOutput)
 }
 
 func (s *resolverService) listRules(c *Call) (any, error) {
-	var in resolverListInput
-	if err := decodeResolverInput(c, &in); err != nil {
-		return nil, err
-	}
-	all, err := s.r53r.ListRules(c.Ctx, c.Caller, resolverFilters(in.Filters))
-	if err != nil {
-		return nil, err
-	}
-	from, to, size, next, err := resolverPage(in.MaxResults, in.NextToken, len(all))
-	if err != nil {
-		return nil, err
-	}
-	items := []any{}
-	for _, r := range all[from:to] {
-		items = append(items, ruleJSON(r))
-	}
-	return listOutput("ResolverRules", items, size, next), nil
+	return resolverList(c, s.r53r.ListRules, "ResolverRules", ruleJSON)
 }
 
 func (s *resolverService) updateRule(c *Call) (any, error) {
@@ -514,13 +506,9 @@ func (s *resolverService) updateRule(c *Call) (any, error) {
 	if in.Config == nil {
 		return nil, resolverRequired("Config")
 	}
-	r, err := s.r53r.UpdateRule(c.Ctx, c.Caller, in.ResolverRuleId, r53resolver.RuleUpdate{
+	return ruleOutput(s.r53r.UpdateRule(c.Ctx, c.Caller, in.ResolverRuleId, r53resolver.RuleUpdate{
 		Name: in.Config.Name, Targets: resolverTargets(in.Config.TargetIps), EndpointID: in.Config.ResolverEndpointId,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverRule": ruleJSON(r)}, nil
+	}))
 }
 
 func (s *resolverService) associateRule(c *Call) (any, error) {
@@ -532,11 +520,7 @@ func (s *resolverService) associateRule(c *Call) (any, error) {
 	if err := decodeResolverInput(c, &in); err != nil {
 		return nil, err
 	}
-	a, err := s.r53r.AssociateRule(c.Ctx, c.Caller, in.ResolverRuleId, in.VPCId, in.Name)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverRuleAssociation": associationJSON(a)}, nil
+	return associationOutput(s.r53r.AssociateRule(c.Ctx, c.Caller, in.ResolverRuleId, in.VPCId, in.Name))
 }
 
 func (s *resolverService) disassociateRule(c *Call) (any, error) {
@@ -547,43 +531,13 @@ func (s *resolverService) disassociateRule(c *Call) (any, error) {
 	if err := decodeResolverInput(c, &in); err != nil {
 		return nil, err
 	}
-	a, err := s.r53r.DisassociateRule(c.Ctx, c.Caller, in.ResolverRuleId, in.VPCId)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverRuleAssociation": associationJSON(a)}, nil
+	return associationOutput(s.r53r.DisassociateRule(c.Ctx, c.Caller, in.ResolverRuleId, in.VPCId))
 }
 
 func (s *resolverService) getAssociation(c *Call) (any, error) {
-	var in struct {
-		ResolverRuleAssociationId string
-	}
-	if err := decodeResolverInput(c, &in); err != nil {
-		return nil, err
-	}
-	a, err := s.r53r.GetAssociation(c.Ctx, c.Caller, in.ResolverRuleAssociationId)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"ResolverRuleAssociation": associationJSON(a)}, nil
+	return resolverOne[resolverAssociationID](c, s.r53r.GetAssociation, associationOutput)
 }
 
 func (s *resolverService) listAssociations(c *Call) (any, error) {
-	var in resolverListInput
-	if err := decodeResolverInput(c, &in); err != nil {
-		return nil, err
-	}
-	all, err := s.r53r.ListAssociations(c.Ctx, c.Caller, resolverFilters(in.Filters))
-	if err != nil {
-		return nil, err
-	}
-	from, to, size, next, err := resolverPage(in.MaxResults, in.NextToken, len(all))
-	if err != nil {
-		return nil, err
-	}
-	items := []any{}
-	for _, a := range all[from:to] {
-		items = append(items, associationJSON(a))
-	}
-	return listOutput("ResolverRuleAssociations", items, size, next), nil
+	return resolverList(c, s.r53r.ListAssociations, "ResolverRuleAssociations", associationJSON)
 }

@@ -3,19 +3,10 @@ package controlplane_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/r53resolver"
@@ -37,19 +28,8 @@ func resolverSigned(tb testing.TB, creds iam.Credentials, service, method, uri, 
 	} else {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	sum := sha256.Sum256(body)
-	ac := aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}
-	if err := v4.NewSigner().SignHTTP(context.Background(), ac, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
-		tb.Fatal(err)
-	}
+	signV4(tb, creds, service, req, body)
 	return req
-}
-
-// serve sends a request through the front door.
-func (e *resolverEnv) serve(req *http.Request) (int, http.Header, []byte) {
-	rec := httptest.NewRecorder()
-	e.handler.ServeHTTP(rec, req)
-	return rec.Code, rec.Header(), rec.Body.Bytes()
 }
 
 // resolverErrors are the route53resolver model's errors, the JSON
@@ -67,30 +47,12 @@ var resolverErrors = map[string]int{
 // x-amzn-ErrorType and __type, with its status, a Message and nothing but
 // the error shape's members.
 func resolverProblem(status int, h http.Header, body []byte) string {
-	if h.Get("x-amzn-RequestId") == "" {
-		return "no x-amzn-RequestId"
-	}
-	if ct := h.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
-		return fmt.Sprintf("Content-Type %q; want application/x-amz-json-1.1", ct)
-	}
-	var obj map[string]any
-	if err := json.Unmarshal(body, &obj); err != nil {
-		return fmt.Sprintf("body is not a JSON object: %v", err)
-	}
-	if status == http.StatusOK {
-		if h.Get("x-amzn-ErrorType") != "" {
-			return "a success with x-amzn-ErrorType"
-		}
-		return ""
+	p, obj := jsonAnswerProblem("route53resolver", "application/x-amz-json-1.1", resolverErrors, status, h, body)
+	if p != "" || obj == nil {
+		return p
 	}
 	code := h.Get("x-amzn-ErrorType")
-	want, known := resolverErrors[code]
-	switch {
-	case !known:
-		return fmt.Sprintf("x-amzn-ErrorType %q is not a route53resolver error", code)
-	case want != status:
-		return fmt.Sprintf("%s with status %d; want %d", code, status, want)
-	case obj["__type"] != code:
+	if obj["__type"] != code {
 		return fmt.Sprintf("__type %v; want %s", obj["__type"], code)
 	}
 	if msg, ok := obj["Message"].(string); !ok || msg == "" {
@@ -119,10 +81,7 @@ var goWords = []string{"Go ", "struct {", "json:", "map[", "[]string", "*int", "
 func FuzzRoute53ResolverRequests(f *testing.F) {
 	e := newResolverEnv(f)
 	ctx := context.Background()
-	a, err := e.ts.iam.Resolve(ctx, e.accounts["a"].AccessKeyID)
-	if err != nil {
-		f.Fatal(err)
-	}
+	a := e.ts.caller(e.accounts["a"])
 	out, err := e.r53r.CreateEndpoint(ctx, a, r53resolver.CreateEndpointInput{CreatorRequestID: "seed", Direction: "OUTBOUND", SecurityGroupIDs: []string{e.groupA},
 		IPs: []r53resolver.IPRequest{{SubnetID: e.subnetsA[0]}, {SubnetID: e.subnetsA[1]}}})
 	if err != nil {
@@ -137,13 +96,7 @@ func FuzzRoute53ResolverRequests(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	js := func(v any) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			f.Fatal(err)
-		}
-		return string(b)
-	}
+	js := func(v any) string { return string(mustJSON(v)) }
 	for _, s := range []struct {
 		who      uint8
 		op, body string
@@ -177,38 +130,19 @@ func FuzzRoute53ResolverRequests(f *testing.F) {
 
 	creds := []iam.Credentials{e.accounts["a"], e.accounts["b"]}
 	f.Fuzz(func(t *testing.T, who uint8, target, method, uri string, body []byte) {
-		if _, err := url.ParseRequestURI(uri); err != nil || !strings.HasPrefix(uri, "/") || strings.ContainsAny(uri+target, " \r\n\x00") {
+		if strings.ContainsAny(target, " \r\n\x00") || !validHeader(target) {
 			return
 		}
-		if _, err := http.NewRequest(method, "http://kafkalink.test"+uri, nil); err != nil {
-			return // not a method token, or not a URI
-		}
-		if !validHeader(target) {
+		header := http.Header{"X-Amz-Target": {target}, "Content-Type": {"application/x-amz-json-1.1"}}
+		req, _, ok := fuzzedRequest(t, creds[who%2], "route53resolver", method, uri, "", header, body)
+		if !ok {
 			return
 		}
-		status, h, got := e.serve(resolverSigned(t, creds[who%2], "route53resolver", method, uri, target, body))
+		status, h, got := serveHTTP(e.handler, req)
 		where := method + " " + uri + " " + target
-		if status >= 500 {
-			t.Fatalf("%s %q: got %d %s %s; want no server error", where, body, status, h.Get("x-amzn-ErrorType"), got)
-		}
-		if code := h.Get("x-amzn-ErrorType"); signatureErrors[code] != 0 && signatureErrors[code] == status {
-			return // refused before any operation (a request the SDK signs differently)
-		}
-		if p := resolverProblem(status, h, got); p != "" {
-			t.Fatalf("%s %q: %s (got %d %s)", where, body, p, status, got)
-		}
-		for _, w := range goWords {
-			if bytes.Contains(got, []byte(w)) && !bytes.Contains(append([]byte(where), body...), []byte(w)) {
-				t.Fatalf("%s %q: a message in Go's words (%q): %s", where, body, w, got)
-			}
-		}
+		checkFuzzedAnswer(t, where, body, append([]byte(where), body...), status, h, got, resolverProblem, goWords)
 	})
 }
-
-// signatureErrors are the SigV4 refusals the front door answers in a
-// service's shape (for requests the SDK signs differently than the
-// server reads them), with their statuses.
-var signatureErrors = map[string]int{"SignatureDoesNotMatch": http.StatusForbidden, "IncompleteSignature": http.StatusBadRequest}
 
 // validHeader reports whether a header value can be sent.
 func validHeader(v string) bool {

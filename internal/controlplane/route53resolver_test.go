@@ -9,18 +9,14 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kafkalink/kafkalink/internal/controlplane"
 	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/iam"
-	"github.com/kafkalink/kafkalink/internal/prereq"
 	"github.com/kafkalink/kafkalink/internal/r53resolver"
 	"github.com/kafkalink/kafkalink/internal/ram"
 )
@@ -104,30 +100,14 @@ func newResolverEnv(tb testing.TB) *resolverEnv {
 // root users).
 func (e *resolverEnv) cli(t *testing.T) *env {
 	t.Helper()
-	prereq.Tool(t, "aws")
-	c := &env{t: t, iam: e.ts.iam, url: e.url, dir: e.ts.dir, accounts: e.accounts}
-	for _, p := range []string{"a", "b"} {
-		c.profile(p, e.accounts[p])
-	}
-	return c
+	return cliFor(t, e.ts.iam, e.url, e.ts.dir, e.accounts)
 }
 
 // user creates an IAM user of account with an inline identity policy and
 // a CLI profile named after it.
 func (e *resolverEnv) user(c *env, account, name, doc string) {
 	c.t.Helper()
-	ctx := context.Background()
-	if _, err := e.ts.iam.CreateUser(ctx, account, name, "/"); err != nil {
-		c.t.Fatal(err)
-	}
-	if err := e.ts.iam.PutInlinePolicy(ctx, account, "user", name, "p", doc); err != nil {
-		c.t.Fatal(err)
-	}
-	creds, err := e.ts.iam.CreateAccessKey(ctx, account, name)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	c.profile(name, creds)
+	c.profile(name, createUser(c.t, e.ts.iam, account, name, doc))
 }
 
 var (
@@ -273,82 +253,12 @@ func sortedStrings(s ...string) []string {
 	return s
 }
 
-// resolverBoto3Out is what route53resolver_boto3.py and ram_boto3.py
-// print.
-type resolverBoto3Out struct {
-	Pages      map[string][]int    `json:"pages"`
-	Listed     map[string][]string `json:"listed"`
-	Errors     map[string]string   `json:"errors"`
-	Messages   map[string]string   `json:"messages"`
-	Values     map[string]any      `json:"values"`
-	Calls      int                 `json:"calls"`
-	Operations []string            `json:"operations"`
-	Mismatches []string            `json:"mismatches"`
-}
-
 // boto3 runs a script of testdata with the fixture (and the accounts'
 // keys) and returns what it printed, having checked that every response
 // conformed to its model.
-func (e *resolverEnv) boto3(t *testing.T, script string, fixture map[string]any, env ...string) resolverBoto3Out {
+func (e *resolverEnv) boto3(t *testing.T, script string, fixture map[string]any, env ...string) boto3Out {
 	t.Helper()
-	python := prereq.Tool(t, "python3")
-	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
-		prereq.Missing(t, "python3 cannot import boto3 (Debian: python3-boto3)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	fx, err := json.Marshal(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, python, filepath.Join("testdata", script))
-	cmd.Env = prereq.AWSEnv(append([]string{"ENDPOINT=" + e.url, "FIXTURE=" + string(fx),
-		"A_KEY=" + e.accounts["a"].AccessKeyID, "A_SECRET=" + e.accounts["a"].SecretAccessKey,
-		"B_KEY=" + e.accounts["b"].AccessKeyID, "B_SECRET=" + e.accounts["b"].SecretAccessKey,
-		"AWS_CONFIG_FILE=" + filepath.Join(e.ts.dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(e.ts.dir, "none")}, env...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
-	}
-	var out resolverBoto3Out
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%s output: %v\n%s", script, err, b)
-	}
-	if len(out.Mismatches) > 0 {
-		t.Errorf("%s: responses that do not conform to the model (%d):\n  %s", script, len(out.Mismatches), strings.Join(out.Mismatches, "\n  "))
-	}
-	t.Logf("%s: %d responses checked against the models", script, out.Calls)
-	return out
-}
-
-// check compares what a script recorded with what is wanted: error codes,
-// values (as JSON), page sizes and listed ids.
-func (o resolverBoto3Out) check(t *testing.T, errs map[string]string, values map[string]any, pages map[string][]int, listed map[string][]string) {
-	t.Helper()
-	for name, want := range errs {
-		if got, ok := o.Errors[name]; !ok || got != want {
-			t.Errorf("boto3 %s: got error %q (%s); want %s", name, got, o.Messages[name], want)
-		}
-	}
-	for name, want := range values {
-		g, _ := json.Marshal(o.Values[name])
-		w, _ := json.Marshal(want)
-		if string(g) != string(w) {
-			t.Errorf("boto3 %s: got %s; want %s", name, g, w)
-		}
-	}
-	for name, want := range pages {
-		if got := o.Pages[name]; !slices.Equal(got, want) {
-			t.Errorf("boto3 %s: got pages of %v; want %v", name, got, want)
-		}
-	}
-	for name, want := range listed {
-		if got := o.Listed[name]; !slices.Equal(got, want) {
-			t.Errorf("boto3 %s: listed %v; want %v", name, got, want)
-		}
-	}
+	return runBoto3(t, script, e.url, e.ts.dir, e.accounts, fixture, env...)
 }
 
 // strings of a JSON list the script recorded.
@@ -370,13 +280,9 @@ func TestRoute53ResolverWithBoto3(t *testing.T) {
 	if out.Calls < 85 {
 		t.Errorf("the model check saw %d calls; want every one (over 85)", out.Calls)
 	}
-	for op := range map[string]bool{"CreateResolverEndpoint": true, "GetResolverEndpoint": true, "ListResolverEndpoints": true, "DeleteResolverEndpoint": true,
-		"ListResolverEndpointIpAddresses": true, "CreateResolverRule": true, "GetResolverRule": true, "ListResolverRules": true, "UpdateResolverRule": true,
-		"DeleteResolverRule": true, "AssociateResolverRule": true, "DisassociateResolverRule": true, "GetResolverRuleAssociation": true, "ListResolverRuleAssociations": true} {
-		if !slices.Contains(out.Operations, op) {
-			t.Errorf("the model check saw no %s call (saw %v)", op, out.Operations)
-		}
-	}
+	out.sawOperations(t, "CreateResolverEndpoint", "GetResolverEndpoint", "ListResolverEndpoints", "DeleteResolverEndpoint",
+		"ListResolverEndpointIpAddresses", "CreateResolverRule", "GetResolverRule", "ListResolverRules", "UpdateResolverRule",
+		"DeleteResolverRule", "AssociateResolverRule", "DisassociateResolverRule", "GetResolverRuleAssociation", "ListResolverRuleAssociations")
 	endpoints, rules, assocs := recorded(out.Values["endpoint_ids"]), recorded(out.Values["rule_ids"]), recorded(out.Values["association_ids"])
 	if len(endpoints) != 3 || len(rules) != 4 || len(assocs) != 3 {
 		t.Fatalf("got endpoints %v, rules %v, associations %v; want 3, 4, 3", endpoints, rules, assocs)
@@ -436,27 +342,14 @@ func TestRoute53ResolverWithBoto3(t *testing.T) {
 // state is what the resolver and RAM keep in the store, with revisions.
 func (e *resolverEnv) state(tb testing.TB) map[string]string {
 	tb.Helper()
-	out := map[string]string{}
-	for _, p := range []string{e.r53r.Prefix(), e.ram.Prefix()} {
-		kvs, _, err := e.ts.st.List(context.Background(), p)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for _, kv := range kvs {
-			out[kv.Key] = fmt.Sprintf("%d %s", kv.ModRevision, kv.Value)
-		}
-	}
-	return out
+	return storeState(tb, e.ts.st, e.r53r.Prefix(), e.ram.Prefix())
 }
 
 func TestRoute53ResolverBadRequests(t *testing.T) {
 	t.Parallel()
 	e := newResolverEnv(t)
 	ctx := context.Background()
-	a, err := e.ts.iam.Resolve(ctx, e.accounts["a"].AccessKeyID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := e.ts.caller(e.accounts["a"])
 	out, err := e.r53r.CreateEndpoint(ctx, a, r53resolver.CreateEndpointInput{CreatorRequestID: "out", Direction: "OUTBOUND", SecurityGroupIDs: []string{e.groupA},
 		IPs: []r53resolver.IPRequest{{SubnetID: e.subnetsA[0]}, {SubnetID: e.subnetsA[1]}}})
 	if err != nil {
@@ -527,7 +420,7 @@ func TestRoute53ResolverBadRequests(t *testing.T) {
 		if target != "" && !strings.Contains(target, ".") {
 			target = "Route53Resolver." + target
 		}
-		status, h, body := e.serve(resolverSigned(t, e.accounts["a"], "route53resolver", c.method, c.uri, target, []byte(c.body)))
+		status, h, body := serveHTTP(e.handler, resolverSigned(t, e.accounts["a"], "route53resolver", c.method, c.uri, target, []byte(c.body)))
 		if p := resolverProblem(status, h, body); p != "" {
 			t.Errorf("%s: not a JSON 1.1 answer: %s (got %d %s)", c.name, p, status, body)
 		}

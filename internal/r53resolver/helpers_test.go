@@ -1,20 +1,16 @@
 package r53resolver_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"path/filepath"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/r53resolver"
 	"github.com/kafkalink/kafkalink/internal/ram"
+	"github.com/kafkalink/kafkalink/internal/ram/ramtest"
 	"github.com/kafkalink/kafkalink/internal/store"
 )
 
@@ -23,36 +19,17 @@ const (
 	acctB = "222222222222"
 )
 
-// clock is a test clock: every reading is a millisecond after the one
-// before, and add moves it on.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fixture is Route 53 Resolver and RAM wired together over one store,
 // with accounts a and b and their networks.
 type fixture struct {
+	w     *ramtest.World
 	t     *testing.T
 	st    store.Store
 	iam   *iam.Service
 	ec2   *ec2.Service
 	r     *r53resolver.Service
 	ram   *ram.Service
-	clock *clock
+	clock *ramtest.Clock
 	a, b  iam.Caller // the accounts' roots
 
 	requests int // creator request ids handed out
@@ -70,23 +47,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	f := &fixture{t: t, st: st, clock: &clock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}}
-	if f.iam, err = iam.New(st, bytes.Repeat([]byte{7}, 32), f.clock.now); err != nil {
-		t.Fatal(err)
-	}
-	if f.ec2, err = ec2.New(st, "us-east-1", nil, f.clock.now); err != nil {
-		t.Fatal(err)
-	}
-	f.r = r53resolver.New(st, f.iam, f.ec2, f.clock.now)
-	f.ram = ram.New(st, f.iam, "us-east-1", f.clock.now)
-	f.ram.Register("route53resolver", "resolver-rule", r53resolver.RuleResourceType, f.r)
-	f.r.SetSharing(f.ram)
-	f.a, f.b = f.root(acctA), f.root(acctB)
+	w := ramtest.New(t)
+	f := &fixture{w: w, t: t, st: w.Store, iam: w.IAM, ec2: w.EC2, r: w.Resolver, ram: w.RAM, clock: w.Clock}
+	f.a, f.b = w.Root(acctA), w.Root(acctB)
 
 	va := f.vpc(acctA, "10.0.0.0/16")
 	f.vpcA, f.groupA = va.ID, va.DefaultSecurityGroupID
@@ -105,41 +68,6 @@ func newFixture(t *testing.T) *fixture {
 	f.subnetB = f.subnet(acctB, f.vpcB, "10.1.1.0/24", "use1-az1")
 	f.vpcB2 = f.vpc(acctB, "10.2.0.0/16").ID
 	return f
-}
-
-func (f *fixture) root(account string) iam.Caller {
-	f.t.Helper()
-	ctx := context.Background()
-	_, creds, err := f.iam.CreateAccount(ctx, account)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	c, err := f.iam.Resolve(ctx, creds.AccessKeyID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return c
-}
-
-// user returns a user of account with an inline identity policy.
-func (f *fixture) user(account, name, doc string) iam.Caller {
-	f.t.Helper()
-	ctx := context.Background()
-	if _, err := f.iam.CreateUser(ctx, account, name, "/"); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := f.iam.PutInlinePolicy(ctx, account, "user", name, "p", doc); err != nil {
-		f.t.Fatal(err)
-	}
-	creds, err := f.iam.CreateAccessKey(ctx, account, name)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	c, err := f.iam.Resolve(ctx, creds.AccessKeyID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return c
 }
 
 func (f *fixture) vpc(account, cidr string) ec2.VPC {
@@ -200,25 +128,13 @@ func (f *fixture) requestID() string {
 // prefixes, with revisions.
 func (f *fixture) state() map[string]string {
 	f.t.Helper()
-	out := map[string]string{}
-	for _, p := range []string{f.r.Prefix(), f.ram.Prefix()} {
-		kvs, _, err := f.st.List(context.Background(), p)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		for _, kv := range kvs {
-			out[kv.Key] = fmt.Sprintf("%d %s", kv.ModRevision, kv.Value)
-		}
-	}
-	return out
+	return f.w.State(f.r.Prefix(), f.ram.Prefix())
 }
 
 // unchanged fails if the state differs from before.
 func (f *fixture) unchanged(what string, before map[string]string) {
 	f.t.Helper()
-	if after := f.state(); !maps.Equal(after, before) {
-		f.t.Errorf("%s changed the store:\n got %v\nwant %v", what, after, before)
-	}
+	f.w.Unchanged(what, before, f.r.Prefix(), f.ram.Prefix())
 }
 
 // wantCode fails unless err is a Route 53 Resolver error with code (""
@@ -246,9 +162,9 @@ const (
 // newWest returns a Route 53 Resolver of us-west-2 over the fixture's
 // store.
 func newWest(f *fixture) (*r53resolver.Service, error) {
-	e, err := ec2.New(f.st, "us-west-2", nil, f.clock.now)
+	e, err := ec2.New(f.st, "us-west-2", nil, f.clock.Now)
 	if err != nil {
 		return nil, err
 	}
-	return r53resolver.New(f.st, f.iam, e, f.clock.now), nil
+	return r53resolver.New(f.st, f.iam, e, f.clock.Now), nil
 }

@@ -65,7 +65,7 @@ func TestCreateEndpoint(t *testing.T) {
 		t.Errorf("got addresses %v; want %v", got, want)
 	}
 
-	user := f.user(acctA, "reader", readOnly)
+	user := f.w.User(acctA, "reader", readOnly)
 	sixIPs := make([]r53resolver.IPRequest, 6)
 	for i := range sixIPs {
 		sixIPs[i].SubnetID = f.subnetsA[i%2]
@@ -137,7 +137,7 @@ func TestCreateEndpoint(t *testing.T) {
 	wantCode(t, "GetEndpoint unknown", err, r53resolver.CodeNotFound)
 	_, err = f.r.GetEndpoint(ctx, f.a, strings.Repeat("x", 65))
 	wantCode(t, "GetEndpoint of a long id", err, r53resolver.CodeInvalidParameter)
-	denied := f.user(acctA, "nobody", denyResolver)
+	denied := f.w.User(acctA, "nobody", denyResolver)
 	_, err = f.r.GetEndpoint(ctx, denied, "rslvr-in-0123456789abcdef0")
 	wantCode(t, "GetEndpoint unknown, denied", err, r53resolver.CodeAccessDenied)
 }
@@ -238,7 +238,7 @@ func TestEndpointLifecycle(t *testing.T) {
 		{f.a, []r53resolver.Filter{{Name: "CreatorRequestId", Values: []string{in.CreatorRequestID}}}, []string{in.ID}, ""},
 		{f.a, []r53resolver.Filter{{Name: "Colour", Values: []string{"red"}}}, nil, r53resolver.CodeInvalidParameter},
 		{f.a, []r53resolver.Filter{{Name: "Direction"}}, nil, r53resolver.CodeInvalidParameter},
-		{f.user(acctA, "denied", denyResolver), nil, nil, r53resolver.CodeAccessDenied},
+		{f.w.User(acctA, "denied", denyResolver), nil, nil, r53resolver.CodeAccessDenied},
 	} {
 		got, err := f.r.ListEndpoints(ctx, c.caller, c.filters)
 		wantCode(t, fmt.Sprintf("ListEndpoints %v", c.filters), err, c.code)
@@ -345,7 +345,7 @@ func TestRules(t *testing.T) {
 		{"DoH", f.a, ok(func(in *r53resolver.CreateRuleInput) { in.Targets[0].Protocol = "DoH" }), r53resolver.CodeInvalidRequest},
 		{"a server name", f.a, ok(func(in *r53resolver.CreateRuleInput) { in.Targets[0].ServerNameIndication = "dns.example" }), r53resolver.CodeInvalidRequest},
 		{"a target twice", f.a, ok(func(in *r53resolver.CreateRuleInput) { in.Targets = append(in.Targets, in.Targets[0]) }), r53resolver.CodeInvalidParameter},
-		{"a user that may only read", f.user(acctA, "reader", readOnly), ok(func(*r53resolver.CreateRuleInput) {}), r53resolver.CodeAccessDenied},
+		{"a user that may only read", f.w.User(acctA, "reader", readOnly), ok(func(*r53resolver.CreateRuleInput) {}), r53resolver.CodeAccessDenied},
 	} {
 		_, err := f.r.CreateRule(ctx, c.caller, c.in)
 		wantCode(t, c.name, err, c.code)
@@ -406,7 +406,7 @@ func TestRules(t *testing.T) {
 		{"a bad name", f.a, r.ID, r53resolver.RuleUpdate{Name: &bad}, r53resolver.CodeInvalidParameter},
 		{"another account's rule", f.b, r.ID, r53resolver.RuleUpdate{Name: &name}, r53resolver.CodeNotFound},
 		{"an unknown rule", f.a, "rslvr-rr-0123456789abcdef0", r53resolver.RuleUpdate{Name: &name}, r53resolver.CodeNotFound},
-		{"a user that may only read", f.user(acctA, "reader2", readOnly), r.ID, r53resolver.RuleUpdate{Name: &name}, r53resolver.CodeAccessDenied},
+		{"a user that may only read", f.w.User(acctA, "reader2", readOnly), r.ID, r53resolver.RuleUpdate{Name: &name}, r53resolver.CodeAccessDenied},
 	} {
 		_, err := f.r.UpdateRule(ctx, c.caller, c.id, c.u)
 		wantCode(t, "UpdateRule: "+c.name, err, c.code)
@@ -461,7 +461,7 @@ func TestAssociations(t *testing.T) {
 		{"no VPC", f.a, corp.ID, "", r53resolver.CodeInvalidParameter},
 		{"an unknown rule", f.a, "rslvr-rr-0123456789abcdef0", f.vpcA, r53resolver.CodeNotFound},
 		{"a rule that is not shared", f.b, corp.ID, f.vpcB, r53resolver.CodeNotFound},
-		{"a user that may only read", f.user(acctA, "reader", readOnly), sub.ID, f.otherVpcA, r53resolver.CodeAccessDenied},
+		{"a user that may only read", f.w.User(acctA, "reader", readOnly), sub.ID, f.otherVpcA, r53resolver.CodeAccessDenied},
 	} {
 		_, err := f.r.AssociateRule(ctx, c.caller, c.rule, c.vpc, "")
 		wantCode(t, "AssociateRule: "+c.name, err, c.code)
@@ -613,7 +613,7 @@ func TestSharedRules(t *testing.T) {
 	wantCode(t, "a's DeleteRule while b uses it", err, r53resolver.CodeInUse)
 	f.unchanged("refused calls on a shared rule", before)
 	// A user of b needs its own identity policy too.
-	bUser := f.user(acctB, "ops", readOnly)
+	bUser := f.w.User(acctB, "ops", readOnly)
 	if _, err := f.r.GetRule(ctx, bUser, rule.ID); err != nil {
 		t.Errorf("b's read-only user's GetRule: %v", err)
 	}
@@ -728,7 +728,7 @@ func TestReconcile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	elsewhere := ram.New(f.st, f.iam, "us-east-1", f.clock.now)
+	elsewhere := ram.New(f.st, f.iam, "us-east-1", f.clock.Now)
 	elsewhere.Register("route53resolver", "resolver-rule", r53resolver.RuleResourceType, west)
 	if err := elsewhere.DeleteShare(ctx, f.a, sh.ARN); err != nil {
 		t.Fatal(err)
@@ -749,7 +749,7 @@ func TestReconcile(t *testing.T) {
 	if _, err := f.st.Put(ctx, f.r.Prefix()+"ip/"+f.subnetsA[0]+"/10.0.1.99", []byte(`{"holder":"rslvr-in-00000000000000000","claimed":"2026-03-04T05:00:00Z"}`)); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.add(time.Hour)
+	f.clock.Add(time.Hour)
 	if err := f.r.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}

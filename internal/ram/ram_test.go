@@ -1,12 +1,10 @@
 package ram_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,11 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kafkalink/kafkalink/internal/ec2"
 	"github.com/kafkalink/kafkalink/internal/iam"
 	"github.com/kafkalink/kafkalink/internal/r53resolver"
 	"github.com/kafkalink/kafkalink/internal/ram"
-	"github.com/kafkalink/kafkalink/internal/store"
+	"github.com/kafkalink/kafkalink/internal/ram/ramtest"
 )
 
 const (
@@ -27,36 +24,15 @@ const (
 	acctC = "333333333333"
 )
 
-// clock is a test clock: every reading is a millisecond after the one
-// before, and add moves it on.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fixture is RAM sharing the resolver rules of a Route 53 Resolver, over
 // one store, with accounts a, b and c; a has rules one and two, b has
 // rule bRule.
 type fixture struct {
+	w               *ramtest.World
 	t               *testing.T
-	st              store.Store
-	iam             *iam.Service
 	r               *r53resolver.Service
 	ram             *ram.Service
-	clock           *clock
+	clock           *ramtest.Clock
 	a, b, c         iam.Caller
 	one, two, bRule r53resolver.Rule
 }
@@ -64,24 +40,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	f := &fixture{t: t, st: st, clock: &clock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}}
-	if f.iam, err = iam.New(st, bytes.Repeat([]byte{9}, 32), f.clock.now); err != nil {
-		t.Fatal(err)
-	}
-	net, err := ec2.New(st, "us-east-1", nil, f.clock.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.r = r53resolver.New(st, f.iam, net, f.clock.now)
-	f.ram = ram.New(st, f.iam, "us-east-1", f.clock.now)
-	f.ram.Register("route53resolver", "resolver-rule", r53resolver.RuleResourceType, f.r)
-	f.r.SetSharing(f.ram)
-	f.a, f.b, f.c = f.root(acctA), f.root(acctB), f.root(acctC)
+	w := ramtest.New(t)
+	f := &fixture{w: w, t: t, r: w.Resolver, ram: w.RAM, clock: w.Clock}
+	f.a, f.b, f.c = w.Root(acctA), w.Root(acctB), w.Root(acctC)
 	rule := func(c iam.Caller, domain string) r53resolver.Rule {
 		r, err := f.r.CreateRule(ctx, c, r53resolver.CreateRuleInput{CreatorRequestID: domain, RuleType: "SYSTEM", DomainName: domain})
 		if err != nil {
@@ -93,60 +54,15 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) root(account string) iam.Caller {
-	f.t.Helper()
-	ctx := context.Background()
-	_, creds, err := f.iam.CreateAccount(ctx, account)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	c, err := f.iam.Resolve(ctx, creds.AccessKeyID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return c
-}
-
-// user returns a user of account with an inline identity policy.
-func (f *fixture) user(account, name, doc string) iam.Caller {
-	f.t.Helper()
-	ctx := context.Background()
-	if _, err := f.iam.CreateUser(ctx, account, name, "/"); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := f.iam.PutInlinePolicy(ctx, account, "user", name, "p", doc); err != nil {
-		f.t.Fatal(err)
-	}
-	creds, err := f.iam.CreateAccessKey(ctx, account, name)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	c, err := f.iam.Resolve(ctx, creds.AccessKeyID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return c
-}
-
 // state is everything RAM keeps, with revisions.
 func (f *fixture) state() map[string]string {
 	f.t.Helper()
-	kvs, _, err := f.st.List(context.Background(), f.ram.Prefix())
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, kv := range kvs {
-		out[kv.Key] = fmt.Sprintf("%d %s", kv.ModRevision, kv.Value)
-	}
-	return out
+	return f.w.State(f.ram.Prefix())
 }
 
 func (f *fixture) unchanged(what string, before map[string]string) {
 	f.t.Helper()
-	if after := f.state(); !maps.Equal(after, before) {
-		f.t.Errorf("%s changed the store:\n got %v\nwant %v", what, after, before)
-	}
+	f.w.Unchanged(what, before, f.ram.Prefix())
 }
 
 // invitation returns the caller's only invitation to a share.
@@ -253,7 +169,7 @@ func TestCreateShare(t *testing.T) {
 		{"no external principals", f.a, base(func(in *ram.CreateShareInput) { in.AllowExternal = &no }), ram.CodeNotPermitted},
 		{"too many tags", f.a, base(func(in *ram.CreateShareInput) { in.Tags = many }), ram.CodeTagLimitExceeded},
 		{"a tag without a key", f.a, base(func(in *ram.CreateShareInput) { in.Tags = []ram.Tag{{Value: "v"}} }), ram.CodeInvalidParameter},
-		{"a user that may only read", f.user(acctA, "reader", readOnly), base(func(*ram.CreateShareInput) {}), ram.CodeAccessDenied},
+		{"a user that may only read", f.w.User(acctA, "reader", readOnly), base(func(*ram.CreateShareInput) {}), ram.CodeAccessDenied},
 	} {
 		_, err := f.ram.CreateShare(ctx, c.caller, c.in)
 		wantCode(t, c.name, err, c.code)
@@ -309,7 +225,7 @@ func TestInvitations(t *testing.T) {
 		{"someone else's invitation", f.c, invB.ARN, ram.CodeInvitationNotFound},
 		{"the sender", f.a, invB.ARN, ram.CodeInvitationNotFound},
 		{"an unknown invitation", f.b, strings.Replace(invB.ARN, invB.ARN[len(invB.ARN)-12:], "000000000000", 1), ram.CodeInvitationNotFound},
-		{"a user that may only read", f.user(acctB, "reader", readOnly), invB.ARN, ram.CodeAccessDenied},
+		{"a user that may only read", f.w.User(acctB, "reader", readOnly), invB.ARN, ram.CodeAccessDenied},
 	} {
 		_, err := f.ram.AcceptInvitation(ctx, c.caller, c.arn)
 		wantCode(t, "AcceptInvitation: "+c.name, err, c.code)
@@ -368,7 +284,7 @@ func TestInvitations(t *testing.T) {
 	}
 
 	// An invitation not answered in 7 days expires.
-	f.clock.add(7*24*time.Hour + time.Minute)
+	f.clock.Add(7*24*time.Hour + time.Minute)
 	_, err = f.ram.AcceptInvitation(ctx, f.c, again.ARN)
 	wantCode(t, "accepting an expired invitation", err, ram.CodeInvitationExpired)
 	if inv := f.invitation(f.c, sh.ARN); inv.Status != "EXPIRED" {
@@ -416,7 +332,7 @@ func TestShareChanges(t *testing.T) {
 		{"another account's share", f.b, sh.ARN, ram.Change{ResourceARNs: []string{f.bRule.ARN}}, ram.CodeUnknownResource},
 		{"another account's rule", f.a, sh.ARN, ram.Change{ResourceARNs: []string{f.bRule.ARN}}, ram.CodeUnknownResource},
 		{"a bad principal", f.a, sh.ARN, ram.Change{Principals: []string{"x"}}, ram.CodeInvalidParameter},
-		{"a user that may only read", f.user(acctA, "reader", readOnly), sh.ARN, ram.Change{Principals: []string{acctC}}, ram.CodeAccessDenied},
+		{"a user that may only read", f.w.User(acctA, "reader", readOnly), sh.ARN, ram.Change{Principals: []string{acctC}}, ram.CodeAccessDenied},
 	} {
 		_, err := f.ram.AssociateShare(ctx, c.caller, c.arn, c.change)
 		wantCode(t, "AssociateShare: "+c.name, err, c.code)
@@ -546,7 +462,7 @@ func TestConcurrentAnswers(t *testing.T) {
 	for i := range 6 {
 		acct := fmt.Sprintf("4444444444%02d", i)
 		principals = append(principals, acct)
-		callers = append(callers, f.root(acct))
+		callers = append(callers, f.w.Root(acct))
 	}
 	sh, err := f.ram.CreateShare(ctx, f.a, ram.CreateShareInput{Name: "rules", ResourceARNs: []string{f.one.ARN}, Principals: principals})
 	if err != nil {

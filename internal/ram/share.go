@@ -170,6 +170,21 @@ func checkOwner(owner string) error {
 	return errf(CodeInvalidParameter, "%s is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again.", owner)
 }
 
+// ownerShares authorizes op (on every share) for the caller and returns
+// the shares a resourceOwner filter can select: the caller's account's
+// own (SELF) or every account's (OTHER-ACCOUNTS).
+func (s *Service) ownerShares(ctx context.Context, caller iam.Caller, op, resourceOwner string) ([]Share, error) {
+	if err := s.authorize(ctx, caller, op, "*"); err != nil {
+		return nil, err
+	}
+	owner := caller.Principal.Account
+	if resourceOwner == OwnerOtherAccounts {
+		owner = ""
+	}
+	all, _, err := s.shares(ctx, owner)
+	return all, err
+}
+
 // GetShares returns the caller's shares (SELF) or those shared with it
 // that it accepted (OTHER-ACCOUNTS), oldest first.
 func (s *Service) GetShares(ctx context.Context, caller iam.Caller, f SharesFilter) ([]Share, error) {
@@ -184,18 +199,11 @@ func (s *Service) GetShares(ctx context.Context, caller iam.Caller, f SharesFilt
 	if f.Status != "" && !slices.Contains(shareStatuses, f.Status) {
 		return nil, errf(CodeInvalidParameter, "%s is not a valid resource share status.", f.Status)
 	}
-	if err := s.authorize(ctx, caller, "GetResourceShares", "*"); err != nil {
-		return nil, err
-	}
-	acct := caller.Principal.Account
-	owner := acct
-	if f.Owner == OwnerOtherAccounts {
-		owner = ""
-	}
-	all, _, err := s.shares(ctx, owner)
+	all, err := s.ownerShares(ctx, caller, "GetResourceShares", f.Owner)
 	if err != nil {
 		return nil, err
 	}
+	acct := caller.Principal.Account
 	var out []Share
 	for _, sh := range all {
 		switch {
@@ -528,18 +536,11 @@ func (s *Service) ListResources(ctx context.Context, caller iam.Caller, f Resour
 	if f.Principal != "" && !accountRe.MatchString(f.Principal) {
 		return nil, errf(CodeInvalidParameter, "Principal ID %s is malformed. Verify the ID and try again.", f.Principal)
 	}
-	if err := s.authorize(ctx, caller, "ListResources", "*"); err != nil {
-		return nil, err
-	}
-	acct := caller.Principal.Account
-	owner := acct
-	if f.Owner == OwnerOtherAccounts {
-		owner = ""
-	}
-	all, _, err := s.shares(ctx, owner)
+	all, err := s.ownerShares(ctx, caller, "ListResources", f.Owner)
 	if err != nil {
 		return nil, err
 	}
+	acct := caller.Principal.Account
 	sortShares(all)
 	var out []ResourceView
 	for _, sh := range all {

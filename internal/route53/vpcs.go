@@ -142,30 +142,41 @@ func (s *Service) DeleteVPCAssociationAuthorization(ctx context.Context, caller 
 	return err
 }
 
+// vpcChangeZone checks a request to associate VPC v with the zone id, or
+// to disassociate it (op), authorizes op on the zone for the caller and
+// returns the zone.
+func (s *Service) vpcChangeZone(ctx context.Context, caller iam.Caller, op, id string, v VPC, comment string) (HostedZone, error) {
+	id, err := checkZoneID(id)
+	if err != nil {
+		return HostedZone{}, err
+	}
+	if err := checkComment(comment); err != nil {
+		return HostedZone{}, err
+	}
+	if err := s.checkVPC(v); err != nil {
+		return HostedZone{}, err
+	}
+	if err := s.authorize(ctx, caller, op, ZoneARN(id)); err != nil {
+		return HostedZone{}, err
+	}
+	z, _, found, err := s.load(ctx, id)
+	if err != nil {
+		return HostedZone{}, err
+	}
+	if !found {
+		return HostedZone{}, noSuchZone(id)
+	}
+	return z, nil
+}
+
 // AssociateVPCWithHostedZone associates one of the caller's account's
 // VPCs with a zone: the caller's account's own zone, or another
 // account's that has authorized the VPC.
 func (s *Service) AssociateVPCWithHostedZone(ctx context.Context, caller iam.Caller, id string, v VPC, comment string) (ChangeInfo, error) {
 	acct := caller.Principal.Account
-	id, err := checkZoneID(id)
+	z, err := s.vpcChangeZone(ctx, caller, "AssociateVPCWithHostedZone", id, v, comment)
 	if err != nil {
 		return ChangeInfo{}, err
-	}
-	if err := checkComment(comment); err != nil {
-		return ChangeInfo{}, err
-	}
-	if err := s.checkVPC(v); err != nil {
-		return ChangeInfo{}, err
-	}
-	if err := s.authorize(ctx, caller, "AssociateVPCWithHostedZone", ZoneARN(id)); err != nil {
-		return ChangeInfo{}, err
-	}
-	z, _, found, err := s.load(ctx, id)
-	if err != nil {
-		return ChangeInfo{}, err
-	}
-	if !found {
-		return ChangeInfo{}, noSuchZone(id)
 	}
 	owns, err := s.ownsVPC(ctx, acct, v.ID)
 	if err != nil {
@@ -219,25 +230,9 @@ func (s *Service) AssociateVPCWithHostedZone(ctx context.Context, caller iam.Cal
 // zone's owner and the VPC's owner may. A zone keeps its last VPC.
 func (s *Service) DisassociateVPCFromHostedZone(ctx context.Context, caller iam.Caller, id string, v VPC, comment string) (ChangeInfo, error) {
 	acct := caller.Principal.Account
-	id, err := checkZoneID(id)
+	z, err := s.vpcChangeZone(ctx, caller, "DisassociateVPCFromHostedZone", id, v, comment)
 	if err != nil {
 		return ChangeInfo{}, err
-	}
-	if err := checkComment(comment); err != nil {
-		return ChangeInfo{}, err
-	}
-	if err := s.checkVPC(v); err != nil {
-		return ChangeInfo{}, err
-	}
-	if err := s.authorize(ctx, caller, "DisassociateVPCFromHostedZone", ZoneARN(id)); err != nil {
-		return ChangeInfo{}, err
-	}
-	z, _, found, err := s.load(ctx, id)
-	if err != nil {
-		return ChangeInfo{}, err
-	}
-	if !found {
-		return ChangeInfo{}, noSuchZone(id)
 	}
 	if z.Owner != acct {
 		owns, err := s.ownsVPC(ctx, acct, v.ID)

@@ -15,23 +15,18 @@ Code naming an error shape of the operation (or AccessDenied, Route 53's
 answer to a policy denial) with that shape's status; InvalidChangeBatch
 lists its messages in <Messages>. Prints one JSON object: page sizes,
 listings, error codes and messages, values, the operations checked and the
-mismatches found.
+mismatches found (route53resolver_boto3's Recorder, with its Checker's
+clients and its rest-xml checks in place of the JSON ones).
 """
 import datetime
 import json
 import os
 import xml.etree.ElementTree as ET
 
-import boto3
-import botocore.session
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from route53resolver_boto3 import Checker, Recorder
 
 NS = "https://route53.amazonaws.com/doc/2013-04-01/"
 fx = json.loads(os.environ["FIXTURE"])
-model = botocore.session.get_session().get_service_model("route53")
-mismatches = []
-calls = []
 last_error_body = {}
 
 # Errors Route 53 answers any operation with, outside the per-operation
@@ -59,114 +54,123 @@ def iso(value):
     return False
 
 
-def conform(shape, el, path, errs):
-    """Appends to errs what in the element el does not fit shape."""
-    t = shape.type_name
-    children = list(el)
-    if t == "structure":
-        if (el.text or "").strip():
-            errs.append("%s: text in a structure" % path)
-        members = {}
-        for name, m in shape.members.items():
-            if m.serialization.get("location"):
-                continue
-            members[m.serialization.get("name", name)] = (name, m)
-        seen = set()
-        for c in children:
-            n = local(c.tag)
-            if n is None:
-                errs.append("%s: element %s is not in Route 53's namespace" % (path, c.tag))
-            elif n not in members:
-                errs.append("%s.%s: not a member of %s" % (path, n, shape.name))
-            elif n in seen:
-                errs.append("%s.%s: twice" % (path, n))
+class Route53Checker(Checker):
+    """Checks every response of the clients it makes against the route53
+    model, as rest-xml."""
+
+    def conform(self, shape, el, path, errs):
+        """Appends to errs what in the element el does not fit shape."""
+        t = shape.type_name
+        children = list(el)
+        if t == "structure":
+            if (el.text or "").strip():
+                errs.append("%s: text in a structure" % path)
+            members = {}
+            for name, m in shape.members.items():
+                if m.serialization.get("location"):
+                    continue
+                members[m.serialization.get("name", name)] = (name, m)
+            seen = set()
+            for c in children:
+                n = local(c.tag)
+                if n is None:
+                    errs.append("%s: element %s is not in Route 53's namespace" % (path, c.tag))
+                elif n not in members:
+                    errs.append("%s.%s: not a member of %s" % (path, n, shape.name))
+                elif n in seen:
+                    errs.append("%s.%s: twice" % (path, n))
+                else:
+                    seen.add(n)
+                    self.conform(members[n][1], c, path + "." + n, errs)
+            for req in shape.required_members:
+                m = shape.members[req]
+                if not m.serialization.get("location") and m.serialization.get("name", req) not in seen:
+                    errs.append("%s: required member %s is missing" % (path, req))
+        elif t == "list":
+            name = shape.member.serialization.get("name", "member")
+            for i, c in enumerate(children):
+                if local(c.tag) != name:
+                    errs.append("%s[%d]: element %s; want %s" % (path, i, c.tag, name))
+                else:
+                    self.conform(shape.member, c, "%s[%d]" % (path, i), errs)
+        else:
+            if children:
+                errs.append("%s: elements in a %s" % (path, t))
+                return
+            v = el.text or ""
+            if t == "string":
+                if shape.enum and v not in shape.enum:
+                    errs.append("%s: %r is not one of %s" % (path, v, shape.enum))
+            elif t in ("integer", "long"):
+                try:
+                    int(v)
+                except ValueError:
+                    errs.append("%s: %r; want an integer" % (path, v))
+            elif t == "boolean":
+                if v not in ("true", "false"):
+                    errs.append("%s: %r; want true or false" % (path, v))
+            elif t == "timestamp":
+                if not iso(v):
+                    errs.append("%s: %r; want an ISO 8601 timestamp" % (path, v))
             else:
-                seen.add(n)
-                conform(members[n][1], c, path + "." + n, errs)
-        for req in shape.required_members:
-            m = shape.members[req]
-            if not m.serialization.get("location") and m.serialization.get("name", req) not in seen:
-                errs.append("%s: required member %s is missing" % (path, req))
-    elif t == "list":
-        name = shape.member.serialization.get("name", "member")
-        for i, c in enumerate(children):
-            if local(c.tag) != name:
-                errs.append("%s[%d]: element %s; want %s" % (path, i, c.tag, name))
-            else:
-                conform(shape.member, c, "%s[%d]" % (path, i), errs)
-    else:
-        if children:
-            errs.append("%s: elements in a %s" % (path, t))
+                errs.append("%s: the checker does not know type %s" % (path, t))
+
+
+    def check(self, http_response, model, **kwargs):
+        op = model
+        status = http_response.status_code
+        headers = http_response.headers
+        body = http_response.content
+        where = "%s (%d)" % (op.name, status)
+        self.calls.append(op.name)
+        errs = []
+        if not headers.get("x-amzn-RequestId"):
+            errs.append("no x-amzn-RequestId")
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError as e:
+            self.mismatches.append("%s: body is not XML: %s (%r)" % (where, e, body[:200]))
             return
-        v = el.text or ""
-        if t == "string":
-            if shape.enum and v not in shape.enum:
-                errs.append("%s: %r is not one of %s" % (path, v, shape.enum))
-        elif t in ("integer", "long"):
-            try:
-                int(v)
-            except ValueError:
-                errs.append("%s: %r; want an integer" % (path, v))
-        elif t == "boolean":
-            if v not in ("true", "false"):
-                errs.append("%s: %r; want true or false" % (path, v))
-        elif t == "timestamp":
-            if not iso(v):
-                errs.append("%s: %r; want an ISO 8601 timestamp" % (path, v))
+        if status < 300:
+            if status != op.http.get("responseCode", 200):
+                errs.append("status %d; want %d" % (status, op.http.get("responseCode", 200)))
+            shape = op.output_shape
+            if local(root.tag) != shape.name:
+                errs.append("root element %s; want {%s}%s" % (root.tag, NS, shape.name))
+            for name, m in shape.members.items():
+                if m.serialization.get("location") == "header" and name in shape.required_members and not headers.get(m.serialization["name"]):
+                    errs.append("header %s is missing" % m.serialization["name"])
+            self.conform(shape, root, shape.name, errs)
         else:
-            errs.append("%s: the checker does not know type %s" % (path, t))
+            last_error_body[op.name] = body
+            if local(root.tag) != "ErrorResponse":
+                errs.append("error root element %s; want ErrorResponse" % root.tag)
+            error = root.find(q("Error"))
+            if error is None or root.find(q("RequestId")) is None:
+                errs.append("an error without Error or RequestId")
+            else:
+                fields = {local(c.tag): c for c in error}
+                code = fields.get("Code").text if fields.get("Code") is not None else ""
+                if set(fields) - {"Type", "Code", "Message", "Messages"} or fields.get("Code") is None or fields.get("Message") is None:
+                    errs.append("Error members %s" % sorted(fields))
+                if (fields.get("Type").text if fields.get("Type") is not None else "") not in ("Sender", "Receiver"):
+                    errs.append("Error Type is not Sender or Receiver")
+                if "Messages" in fields:
+                    if code != "InvalidChangeBatch" or any(local(m.tag) != "Message" for m in fields["Messages"]):
+                        errs.append("Messages in a %s error" % code)
+                listed = {s.name: s.metadata.get("error", {}).get("httpStatusCode", 400) for s in op.error_shapes}
+                listed.update(COMMON_ERRORS)
+                if code not in listed:
+                    errs.append("%s is not an error of %s (%s)" % (code, op.name, sorted(listed)))
+                elif listed[code] != status:
+                    errs.append("%s with status %d; want %d" % (code, status, listed[code]))
+        for e in errs:
+            self.mismatches.append("%s: %s" % (where, e))
 
-
-def check(http_response, model, **kwargs):
-    op = model
-    status = http_response.status_code
-    headers = http_response.headers
-    body = http_response.content
-    where = "%s (%d)" % (op.name, status)
-    calls.append(op.name)
-    errs = []
-    if not headers.get("x-amzn-RequestId"):
-        errs.append("no x-amzn-RequestId")
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError as e:
-        mismatches.append("%s: body is not XML: %s (%r)" % (where, e, body[:200]))
-        return
-    if status < 300:
-        if status != op.http.get("responseCode", 200):
-            errs.append("status %d; want %d" % (status, op.http.get("responseCode", 200)))
-        shape = op.output_shape
-        if local(root.tag) != shape.name:
-            errs.append("root element %s; want {%s}%s" % (root.tag, NS, shape.name))
-        for name, m in shape.members.items():
-            if m.serialization.get("location") == "header" and name in shape.required_members and not headers.get(m.serialization["name"]):
-                errs.append("header %s is missing" % m.serialization["name"])
-        conform(shape, root, shape.name, errs)
-    else:
-        last_error_body[op.name] = body
-        if local(root.tag) != "ErrorResponse":
-            errs.append("error root element %s; want ErrorResponse" % root.tag)
-        error = root.find(q("Error"))
-        if error is None or root.find(q("RequestId")) is None:
-            errs.append("an error without Error or RequestId")
-        else:
-            fields = {local(c.tag): c for c in error}
-            code = fields.get("Code").text if fields.get("Code") is not None else ""
-            if set(fields) - {"Type", "Code", "Message", "Messages"} or fields.get("Code") is None or fields.get("Message") is None:
-                errs.append("Error members %s" % sorted(fields))
-            if (fields.get("Type").text if fields.get("Type") is not None else "") not in ("Sender", "Receiver"):
-                errs.append("Error Type is not Sender or Receiver")
-            if "Messages" in fields:
-                if code != "InvalidChangeBatch" or any(local(m.tag) != "Message" for m in fields["Messages"]):
-                    errs.append("Messages in a %s error" % code)
-            listed = {s.name: s.metadata.get("error", {}).get("httpStatusCode", 400) for s in op.error_shapes}
-            listed.update(COMMON_ERRORS)
-            if code not in listed:
-                errs.append("%s is not an error of %s (%s)" % (code, op.name, sorted(listed)))
-            elif listed[code] != status:
-                errs.append("%s with status %d; want %d" % (code, status, listed[code]))
-    for e in errs:
-        mismatches.append("%s: %s" % (where, e))
+    def client(self, service, key, secret, validate=True):
+        c = super().client(service, key, secret, validate)
+        c.meta.events.register("before-sign.route53.ChangeResourceRecordSets", replace)
+        return c
 
 
 # The body the next ChangeResourceRecordSets sends instead of botocore's
@@ -179,33 +183,12 @@ def replace(request, **kwargs):
         request.data = replace_body.pop().encode()
 
 
-def client(key, secret, validate=True):
-    c = boto3.client(
-        "route53",
-        endpoint_url=os.environ["ENDPOINT"],
-        region_name="us-east-1",
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, parameter_validation=validate),
-    )
-    c.meta.events.register("after-call.route53", check)
-    c.meta.events.register("before-sign.route53.ChangeResourceRecordSets", replace)
-    return c
-
-
-a = client(os.environ["A_KEY"], os.environ["A_SECRET"])
-b = client(os.environ["B_KEY"], os.environ["B_SECRET"])
-unchecked = client(os.environ["A_KEY"], os.environ["A_SECRET"], validate=False)  # sends what botocore would refuse
-out = {"pages": {}, "listed": {}, "errors": {}, "messages": {}, "values": {}}
-
-
-def code_of(name, call):
-    try:
-        call()
-        out["errors"][name] = ""
-    except ClientError as e:
-        out["errors"][name] = e.response["Error"]["Code"]
-        out["messages"][name] = e.response["Error"]["Message"]
+chk = Route53Checker()
+rec = Recorder(chk)
+out, code_of = rec.out, rec.code_of
+a = chk.client("route53", os.environ["A_KEY"], os.environ["A_SECRET"])
+b = chk.client("route53", os.environ["B_KEY"], os.environ["B_SECRET"])
+unchecked = chk.client("route53", os.environ["A_KEY"], os.environ["A_SECRET"], validate=False)  # sends what botocore would refuse
 
 
 def vpc(vpc_id, region="us-east-1"):
@@ -305,7 +288,4 @@ code_of("delete_not_empty", lambda: a.delete_hosted_zone(Id=zone))
 empty = [z for z in ids if z.split("/")[-1] != zone][0]
 out["values"]["deleted"] = a.delete_hosted_zone(Id=empty)["ChangeInfo"]["Status"]
 
-out["calls"] = len(calls)
-out["operations"] = sorted(set(calls))
-out["mismatches"] = mismatches
-print(json.dumps(out))
+rec.print()

@@ -13,7 +13,8 @@ JSON type, enum value and length bounds; an error names an error shape of
 the operation (x-amzn-ErrorType, and __type in a JSON 1.1 body) with that
 shape's status and a body of the shape's members with a message. Prints
 one JSON object: page sizes, listed ids, values, error codes, and the
-mismatches found. ram_boto3.py uses the same checker (Checker).
+mismatches found. ram_boto3.py uses the same checker (Checker), and
+route53_boto3.py its clients and Recorder.
 """
 import base64
 import json
