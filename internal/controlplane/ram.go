@@ -211,7 +211,7 @@ func (s *ramService) getShares(c *Call) (any, error) {
 	var in struct {
 		ResourceShareArns   []string `json:"resourceShareArns"`
 		ResourceShareStatus string   `json:"resourceShareStatus"`
-		ResourceOwner       string   `json:"resourceOwner"`
+		Owner               string   `json:"resourceOwner"`
 		Name                string   `json:"name"`
 		TagFilters          []struct {
 			TagKey    string   `json:"tagKey"`
@@ -225,7 +225,7 @@ func (s *ramService) getShares(c *Call) (any, error) {
 	if err := decodeRAMInput(c, &in); err != nil {
 		return nil, err
 	}
-	f := ram.SharesFilter{Owner: in.ResourceOwner, ARNs: in.ResourceShareArns, Status: in.ResourceShareStatus, Name: in.Name, PermissionARN: in.PermissionArn}
+	f := ram.SharesFilter{Owner: in.Owner, ARNs: in.ResourceShareArns, Status: in.ResourceShareStatus, Name: in.Name, PermissionARN: in.PermissionArn}
 	for _, t := range in.TagFilters {
 		f.TagFilters = append(f.TagFilters, ram.TagFilter{Key: t.TagKey, Values: t.TagValues})
 	}
@@ -333,7 +333,7 @@ func (s *ramService) deleteShare(c *Call) (any, error) {
 
 func (s *ramService) listResources(c *Call) (any, error) {
 	var in struct {
-		ResourceOwner       string   `json:"resourceOwner"`
+		Owner               string   `json:"resourceOwner"`
 		Principal           string   `json:"principal"`
 		ResourceType        string   `json:"resourceType"`
 		ResourceArns        []string `json:"resourceArns"`
@@ -345,7 +345,7 @@ func (s *ramService) listResources(c *Call) (any, error) {
 	if err := decodeRAMInput(c, &in); err != nil {
 		return nil, err
 	}
-	all, err := s.ram.ListResources(c.Ctx, c.Caller, ram.ResourcesFilter{Owner: in.ResourceOwner, Principal: in.Principal, ResourceType: in.ResourceType,
+	all, err := s.ram.ListResources(c.Ctx, c.Caller, ram.ResourcesFilter{Owner: in.Owner, Principal: in.Principal, ResourceType: in.ResourceType,
 		ResourceARNs: in.ResourceArns, ShareARNs: in.ResourceShareArns, RegionScope: in.ResourceRegionScope})
 	if err != nil {
 		return nil, err
